@@ -1,0 +1,286 @@
+#include "textflag.h"
+
+// Interrupt, exception and SYSCALL entry and exit, the context switch.
+//
+// This file runs in interrupt context with interrupts disabled unless a
+// comment says otherwise. It does not call Go until the frame is complete,
+// FS base points at the current task's KernelContext, and SP is on that
+// task's kernel stack (see kernel_g.go for why).
+
+// CPULocal offsets (cpu_local.go), reached through GS.
+#define CPU_CURRENT 8
+#define CPU_SCRATCH 16
+// TaskContext offsets (task_context.go).
+#define TC_KSP 0
+#define TC_KSTACKLO 8
+#define TC_KSTACKHI 16
+#define TC_KERNELFS 24
+#define TC_FPU 32
+// Offsets in the TrapFrame (trapframe.go), from its start.
+#define TF_FSBASE 512
+#define TF_GPRS 528
+#define TF_VECTOR 648
+
+#define MSR_FS_BASE 0xC0000100
+
+// WRFSBASE_AX writes AX to IA32_FS_BASE. Clobbers CX, DX.
+#define WRFSBASE_AX MOVQ AX, DX; SHRQ $32, DX; MOVL $MSR_FS_BASE, CX; WRMSR
+// RDFSBASE_AX reads IA32_FS_BASE into AX. Clobbers CX, DX.
+#define RDFSBASE_AX MOVL $MSR_FS_BASE, CX; RDMSR; SHLQ $32, DX; ORQ DX, AX
+
+// trapCommon is entered from a vector stub, on the vector's IST stack,
+// with 0(SP)=vector 8=error code 16=RIP 24=CS 32=RFLAGS 40=RSP 48=SS.
+//
+// It moves those seven words to the current task's kernel stack: to its
+// top when the interrupted code was not on it (a goroutine stack, the
+// runtime's g0 stack), or just below the interrupted RSP when it was (an
+// interrupt or fault inside a system call or another handler). Then it
+// joins the common frame-building path.
+//
+// #DF, NMI and #MC stay on their own IST stacks: they can arrive in the
+// middle of this very code, when the kernel stack is not consistent.
+TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	AX, -8(SP)	// scratch registers, below SP on the IST stack
+	MOVQ	BX, -16(SP)
+	MOVQ	CX, -24(SP)
+	MOVQ	0(SP), AX
+	CMPQ	AX, $2		// NMI
+	JEQ	stay
+	CMPQ	AX, $8		// #DF
+	JEQ	stay
+	CMPQ	AX, $18		// #MC
+	JEQ	stay
+	MOVQ	40(SP), AX	// interrupted RSP
+	MOVQ	CPU_CURRENT(GS), BX
+	MOVQ	TC_KSTACKHI(BX), CX
+	CMPQ	AX, CX
+	JHI	fresh		// above the kernel stack: not on it
+	CMPQ	AX, TC_KSTACKLO(BX)
+	JLS	fresh		// at or below its low end: not on it
+	MOVQ	AX, CX		// nested: continue below the interrupted frame
+fresh:
+	ANDQ	$~15, CX
+	SUBQ	$56, CX
+	MOVQ	0(SP), AX
+	MOVQ	AX, 0(CX)
+	MOVQ	8(SP), AX
+	MOVQ	AX, 8(CX)
+	MOVQ	16(SP), AX
+	MOVQ	AX, 16(CX)
+	MOVQ	24(SP), AX
+	MOVQ	AX, 24(CX)
+	MOVQ	32(SP), AX
+	MOVQ	AX, 32(CX)
+	MOVQ	40(SP), AX
+	MOVQ	AX, 40(CX)
+	MOVQ	48(SP), AX
+	MOVQ	AX, 48(CX)
+	MOVQ	SP, BX
+	MOVQ	CX, SP		// now on the kernel stack
+	MOVQ	-8(BX), AX
+	MOVQ	-24(BX), CX
+	MOVQ	-16(BX), BX
+	JMP	buildFrame<>(SB)
+stay:
+	MOVQ	-8(SP), AX
+	MOVQ	-16(SP), BX
+	MOVQ	-24(SP), CX
+	// The IST stack top is 16-aligned and the CPU pushed 6 words (with
+	// the error code) plus our vector: SP is 8 off alignment, as on the
+	// kernel-stack path.
+	JMP	buildFrame<>(SB)
+
+// syscallEntry is IA32_LSTAR. SYSCALL has put the return RIP in RCX and
+// RFLAGS in R11, cleared IF (IA32_FMASK) and loaded CS/SS from IA32_STAR;
+// it has not switched stacks (SDM Vol. 2B, SYSCALL). RAX holds the system
+// call number and RDI, RSI, RDX, R10, R8, R9 its arguments: none may be
+// touched before they are saved.
+TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	SP, CPU_SCRATCH(GS)	// IF is off: nothing else uses the slot now
+	MOVQ	CPU_CURRENT(GS), SP
+	MOVQ	TC_KSTACKHI(SP), SP
+	ANDQ	$~15, SP
+	PUSHQ	$0x10			// SS
+	PUSHQ	CPU_SCRATCH(GS)		// RSP
+	PUSHQ	R11			// RFLAGS
+	PUSHQ	$0x08			// CS
+	PUSHQ	CX			// RIP
+	PUSHQ	$0			// error code
+	PUSHQ	$0x100			// VecSyscall
+	JMP	buildFrame<>(SB)
+
+// buildFrame pushes the general registers and the FS base, saves the x87/SSE
+// state with FXSAVE (the Go code about to run uses XMM registers and zeroes
+// X15), switches FS to the current task's KernelContext and calls the Go
+// dispatcher with the frame. On return it falls into trapReturn.
+//
+// Entry: SP points at the vector word, 8 bytes off 16-byte alignment.
+TEXT buildFrame<>(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	AX
+	PUSHQ	BX
+	PUSHQ	CX
+	PUSHQ	DX
+	PUSHQ	SI
+	PUSHQ	DI
+	PUSHQ	BP
+	PUSHQ	R8
+	PUSHQ	R9
+	PUSHQ	R10
+	PUSHQ	R11
+	PUSHQ	R12
+	PUSHQ	R13
+	PUSHQ	R14
+	PUSHQ	R15
+	SUBQ	$16, SP		// pad, FS base: SP is now 16-byte aligned
+	RDFSBASE_AX
+	MOVQ	AX, 0(SP)
+	SUBQ	$512, SP
+	FXSAVE64	(SP)
+	MOVQ	CPU_CURRENT(GS), BX
+	MOVQ	TC_KERNELFS(BX), AX
+	WRFSBASE_AX
+	// A frame-pointer record for backtraces: BP chains to the interrupted
+	// BP through the saved RBP slot, with the interrupted RIP above it.
+	MOVQ	SP, DI
+	SUBQ	$16, SP
+	MOVQ	DI, 0(SP)
+	MOVQ	$0, 8(SP)
+	MOVQ	$0, BP
+	CALL	·trap(SB)
+	ADDQ	$16, SP
+	JMP	·trapReturn(SB)
+
+// trapReturn unwinds a TrapFrame at SP and returns to the interrupted code
+// with IRETQ, which also restores RFLAGS (so IF) and RSP. SYSRET cannot be
+// used: it always returns to CPL 3 (SDM Vol. 2B, SYSRET).
+TEXT ·trapReturn(SB),NOSPLIT|NOFRAME,$0
+	CLI
+	FXRSTOR64	(SP)
+	ADDQ	$512, SP
+	MOVQ	0(SP), AX
+	WRFSBASE_AX
+	ADDQ	$16, SP
+	POPQ	R15
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	POPQ	R11
+	POPQ	R10
+	POPQ	R9
+	POPQ	R8
+	POPQ	BP
+	POPQ	DI
+	POPQ	SI
+	POPQ	DX
+	POPQ	CX
+	POPQ	BX
+	POPQ	AX
+	ADDQ	$16, SP		// vector, error code
+	IRETQ
+
+// forkReturn is where a new task starts: SwitchTo returns here with SP at
+// the TrapFrame prepared by NewTaskStack. The scheduler's tail runs first
+// (it releases what schedule() held across the switch), then the frame is
+// unwound into the task's first instruction.
+TEXT ·forkReturn(SB),NOSPLIT|NOFRAME,$0
+	CALL	·forkTail(SB)
+	JMP	·trapReturn(SB)
+
+// SwitchTo saves the callee state of prev (BP, SP, the x87/SSE state) and
+// resumes next where it last called SwitchTo, or at forkReturn for a new
+// task. Expects interrupts off. FS base is set to next's KernelContext,
+// because both tasks are in kernel context here, and GS:CPU_CURRENT to next.
+//
+// func SwitchTo(prev, next *TaskContext)
+TEXT ·SwitchTo(SB),NOSPLIT,$0-16
+	MOVQ	prev+0(FP), AX
+	MOVQ	next+8(FP), BX
+	PUSHQ	BP
+	MOVQ	TC_FPU(AX), CX
+	FXSAVE64	(CX)
+	MOVQ	TC_FPU(BX), CX
+	FXRSTOR64	(CX)
+	MOVQ	SP, TC_KSP(AX)
+	MOVQ	TC_KSP(BX), SP
+	MOVQ	BX, CPU_CURRENT(GS)
+	MOVQ	TC_KERNELFS(BX), AX
+	WRFSBASE_AX
+	POPQ	BP
+	RET
+
+// CallOnKernelStack runs fn on the current task's kernel stack in kernel
+// context, and comes back to the caller's stack and FS. It is how code in
+// task context (on a goroutine stack, with the runtime's g) enters the
+// scheduler: preempt_schedule() must not run on a goroutine stack, which
+// may need to grow, nor with a g that the runtime may preempt.
+// The caller guarantees it is not on the kernel stack already.
+//
+// func CallOnKernelStack(fn func())
+TEXT ·CallOnKernelStack(SB),NOSPLIT,$0-8
+	MOVQ	fn+0(FP), R12
+	PUSHFQ
+	POPQ	R13		// caller's RFLAGS (IF)
+	CLI
+	RDFSBASE_AX
+	MOVQ	AX, R15		// caller's FS base
+	MOVQ	SP, R11		// caller's SP
+	MOVQ	CPU_CURRENT(GS), BX
+	MOVQ	TC_KSTACKHI(BX), SP
+	ANDQ	$~15, SP
+	PUSHQ	R11
+	PUSHQ	R15
+	PUSHQ	R13
+	PUSHQ	BP
+	MOVQ	TC_KERNELFS(BX), AX
+	WRFSBASE_AX
+	MOVQ	$0, BP
+	PUSHQ	R13
+	POPFQ			// fn runs with the caller's interrupt state
+	// Enter ABIInternal directly: g in R14, X15 zero, closure in DX.
+	MOVQ	-8(FS), R14
+	XORPS	X15, X15
+	MOVQ	R12, DX
+	MOVQ	0(DX), AX
+	CALL	AX
+	CLI
+	POPQ	BP
+	POPQ	R13
+	POPQ	R15
+	POPQ	R11
+	MOVQ	R15, AX
+	WRFSBASE_AX
+	MOVQ	R11, SP
+	PUSHQ	R13
+	POPFQ
+	RET
+
+// gsSelf and gsCurrent read the CPULocal fields through GS.
+TEXT ·gsSelf(SB),NOSPLIT,$0-8
+	MOVQ	0(GS), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·gsCurrent(SB),NOSPLIT,$0-8
+	MOVQ	CPU_CURRENT(GS), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·SetCurrent(SB),NOSPLIT,$0-8
+	MOVQ	tc+0(FP), AX
+	MOVQ	AX, CPU_CURRENT(GS)
+	RET
+
+TEXT ·forkReturnAddr(SB),NOSPLIT,$0-8
+	LEAQ	·forkReturn(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·trapReturnAddr(SB),NOSPLIT,$0-8
+	LEAQ	·trapReturn(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+TEXT ·syscallEntryAddr(SB),NOSPLIT,$0-8
+	LEAQ	·syscallEntry(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

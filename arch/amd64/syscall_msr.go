@@ -1,0 +1,29 @@
+package amd64
+
+// SYSCALL at CPL 0 (SDM Vol. 2B, SYSCALL; Vol. 3A, 5.8.8). The Go runtime
+// for linux/amd64 enters the kernel with SYSCALL, and SYSCALL works at any
+// privilege level once EFER.SCE is set: it saves RIP in RCX and RFLAGS in
+// R11, masks RFLAGS with IA32_FMASK, loads CS from STAR[47:32] and SS from
+// that plus 8, and jumps to IA32_LSTAR, without changing the stack.
+const (
+	MSR_EFER  = 0xC0000080
+	MSR_STAR  = 0xC0000081
+	MSR_LSTAR = 0xC0000082
+	MSR_FMASK = 0xC0000084
+
+	EFER_SCE = 1 << 0
+	EFER_NXE = 1 << 11
+
+	// RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. IF off
+	// makes the stack switch in syscallEntry atomic; DF off is what the
+	// Go ABI (and the C ABI) assume.
+	fmaskBits = 1<<8 | 1<<9 | 1<<10 | 3<<12 | 1<<14 | 1<<18
+)
+
+// EnableSyscall programs this CPU's SYSCALL MSRs.
+func EnableSyscall() {
+	Wrmsr(MSR_EFER, Rdmsr(MSR_EFER)|EFER_SCE)
+	Wrmsr(MSR_STAR, uint64(KernelCS)<<32|uint64(KernelCS)<<48)
+	Wrmsr(MSR_LSTAR, uint64(syscallEntryAddr()))
+	Wrmsr(MSR_FMASK, fmaskBits)
+}

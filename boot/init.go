@@ -1,0 +1,61 @@
+package boot
+
+import (
+	"fmt"
+	"os"
+
+	"gopreempt/boot/cmdline"
+	"gopreempt/irq"
+	"gopreempt/kernel"
+)
+
+// init runs in task context as the Go runtime initializes packages, before
+// the program's main: the first place where the kernel can use the Go
+// heap and fmt. It parses the kernel command line, which start passed in
+// the environment, applies the options, and replaces os.Args with the
+// program arguments (test.* options and the words after "--"). A bad
+// command line is rejected here, with the reason and the accepted
+// options, and the machine exits with exitstatus.BadCmdline.
+//
+// In a host process (go test without the kernel) start never ran, and
+// init does nothing.
+func init() {
+	if !booted {
+		return
+	}
+	raw := os.Getenv("GOPREEMPT_CMDLINE")
+	opts, err := cmdline.Parse(raw)
+	if err != nil {
+		fmt.Printf("gopreempt: bad kernel command line: %v\n\n%s", err, cmdline.Usage())
+		kernel.PowerOff(kernel.StatusBadCmdline)
+	}
+	Options = opts
+	apply(opts)
+	os.Args = append([]string{os.Args[0]}, opts.Argv...)
+	fmt.Printf("gopreempt: preempt=%s loglevel=%d hz=%d, program arguments %q\n",
+		opts.Preempt, opts.LogLevel, opts.HZ, opts.Argv)
+}
+
+// Options is the parsed kernel command line.
+var Options cmdline.Options
+
+func apply(o cmdline.Options) {
+	switch o.Preempt {
+	case cmdline.PreemptNone:
+		kernel.Model = kernel.PreemptNone
+	case cmdline.PreemptVoluntary:
+		kernel.Model = kernel.PreemptVoluntary
+	default:
+		kernel.Model = kernel.PreemptFull
+	}
+	switch o.Panic {
+	case cmdline.PanicHalt:
+		kernel.Panic = kernel.PanicHalt
+	case cmdline.PanicExit:
+		kernel.Panic = kernel.PanicExit
+	}
+	kernel.ConsoleLogLevel = o.LogLevel
+	if o.HZ != kernel.HZ {
+		irq.SetHZ(o.HZ)
+	}
+}

@@ -1,0 +1,158 @@
+// Package boot starts the machine: it is where the Multiboot loader's jump
+// lands (entry_amd64.s), and it brings up, in order, the console, memory,
+// the CPU's descriptor tables and SYSCALL, the scheduler's first tasks,
+// the timer, and finally the Go runtime itself, entered the way Linux
+// enters a new program: at _rt0_amd64_linux with argc, argv, envp and an
+// auxiliary vector on the stack.
+//
+// A program becomes a gopreempt kernel by importing this package and being
+// linked with -ldflags='-E=gopreempt/boot.entry32 -T=0x400000' (the
+// Makefile and the test harness do this).
+//
+// Until the runtime starts, no Go package has been initialized: the code
+// here and everything it calls uses only statically initialized data and
+// must not allocate.
+package boot
+
+import (
+	"unsafe"
+
+	"gopreempt/arch/amd64"
+	"gopreempt/console"
+	"gopreempt/irq"
+	"gopreempt/kernel"
+	"gopreempt/linux"
+	"gopreempt/mm"
+)
+
+const bootStackSize = 256 << 10
+
+// The boot CPU's first stack, TLS slot and stand-in g (see entry64).
+var (
+	bootStack [bootStackSize]byte
+	bootG     [128]uintptr
+	bootTLS   [2]uintptr
+)
+
+var cpu0 amd64.CPULocal
+
+// booted is set once start runs: it tells this package's init that it
+// runs on gopreempt and not as an ordinary Linux program (host tests).
+var booted bool
+
+func entry32()
+func entry64()
+func rt0Addr() uintptr
+func imageEnd() uintptr
+
+// start is the first Go function to run, on the boot stack.
+func start(magic, info uintptr) {
+	booted = true
+	console.Init()
+	kernel.Pr(kernel.KERN_INFO).S("").Emit()
+	kernel.Pr(kernel.KERN_INFO).S("gopreempt: a preemptible teaching kernel, in Go").Emit()
+	if magic != multibootMagic {
+		kernel.Pr(kernel.KERN_EMERG).S("boot: not started by a Multiboot loader (magic ").X(uint64(magic)).S(")").Emit()
+		kernel.PowerOff(kernel.StatusOops)
+	}
+	readMultiboot(info)
+	initMemory()
+	initCPU(&cpu0, 0)
+
+	lo := uintptr(unsafe.Pointer(&bootStack[0]))
+	if kernel.NewIdleTask(0, lo, lo+bootStackSize) == nil {
+		kernel.Pr(kernel.KERN_EMERG).S("boot: no memory for the idle task").Emit()
+		kernel.PowerOff(kernel.StatusOutOfMemory)
+	}
+	kernel.InstallTrapHooks()
+	linux.Init()
+	irq.InitBootCPU(kernel.HZ)
+	banner()
+
+	sp := buildInitStack()
+	if kernel.NewEntryTask("init", rt0Addr(), sp) == nil {
+		kernel.Pr(kernel.KERN_EMERG).S("boot: cannot create the first task").Emit()
+		kernel.PowerOff(kernel.StatusOutOfMemory)
+	}
+	amd64.Sti()
+	kernel.RunIdle()
+}
+
+// initMemory gives the RAM of the memory map to the frame allocator,
+// minus what is in use: the first megabyte (BIOS data, the boot page
+// tables at 0x70000, the AP trampoline), the kernel image, and the
+// Multiboot structures the loader put after it.
+func initMemory() {
+	mm.Init()
+	var top uint64
+	for i := 0; i < bootInfo.nregions; i++ {
+		r := bootInfo.regions[i]
+		if r.typ != 1 {
+			continue
+		}
+		kernel.Pr(kernel.KERN_DEBUG).S("memory: RAM ").X(r.base).S("-").X(r.base+r.length).Emit()
+		mm.AddFree(r.base, r.base+r.length)
+		if r.base+r.length > top {
+			top = r.base + r.length
+		}
+	}
+	end := uint64(imageEnd())
+	if bootInfo.infoEnd > end {
+		end = bootInfo.infoEnd
+	}
+	mm.Reserve(0, 1<<20)
+	mm.Reserve(1<<20, end)
+	if top > 4<<30 && !mm.ExtendIdentityMap(top) {
+		kernel.Pr(kernel.KERN_WARNING).S("boot: could not map RAM above 4 GiB").Emit()
+	}
+	mm.MarkUncached(0xfec00000, 0xfee01000) // I/O APIC and local APIC registers
+	memTop = top
+}
+
+var memTop uint64
+
+// initCPU sets up one CPU's GS base, GDT, TSS with IST stacks, IDT and
+// SYSCALL MSRs.
+func initCPU(c *amd64.CPULocal, id int) {
+	c.ID = uint64(id)
+	amd64.InstallCPULocal(c)
+	for n := 1; n <= amd64.ISTCount; n++ {
+		_, hi, ok := mm.AllocISTStack()
+		if !ok {
+			kernel.Pr(kernel.KERN_EMERG).S("boot: no memory for IST stacks").Emit()
+			kernel.PowerOff(kernel.StatusOutOfMemory)
+		}
+		c.ISTTop[n] = hi
+		c.TSS.SetIST(n, hi)
+	}
+	amd64.LoadGDT(c)
+	if id == 0 {
+		amd64.BuildIDT()
+	}
+	amd64.LoadIDT()
+	amd64.EnableSyscall()
+}
+
+// banner prints what was found: CPU, memory, command line.
+func banner() {
+	var brand [48]byte
+	for i := uint32(0); i < 3; i++ {
+		a, b, c, d := amd64.Cpuid(0x80000002+i, 0)
+		for j, w := range [4]uint32{a, b, c, d} {
+			for k := 0; k < 4; k++ {
+				brand[i*16+uint32(j)*4+uint32(k)] = byte(w >> (8 * k))
+			}
+		}
+	}
+	n := 0
+	for n < len(brand) && brand[n] != 0 {
+		n++
+	}
+	free, total := mm.FreeFrames()
+	kernel.Pr(kernel.KERN_INFO).S("cpu: ").B(brand[:n]).Emit()
+	kernel.Pr(kernel.KERN_INFO).S("cpu: TSC ").U(kernel.TSCFrequency() / 1000).S(" kHz, local APIC timer ").
+		U(irq.TimerHz / 1000).S(" kHz, HZ=").U(uint64(kernel.HZ)).Emit()
+	kernel.Pr(kernel.KERN_INFO).S("memory: ").U(total * mm.PageSize >> 20).S(" MiB usable, ").
+		U(free * mm.PageSize >> 20).S(" MiB free, top of RAM ").X(memTop).Emit()
+	kernel.Pr(kernel.KERN_INFO).S("command line:").B(cmdlineArgs()).Emit()
+}

@@ -1,0 +1,114 @@
+package irq
+
+import (
+	"github.com/usbarmory/tamago/amd64/lapic"
+
+	"gopreempt/arch/amd64"
+	"gopreempt/internal/addr"
+	"gopreempt/kernel"
+)
+
+// The local APIC (SDM Vol. 3A, chapter 11), through the TamaGo project's
+// lapic driver for enable, EOI, the LVT timer and the ID. Two things are
+// done here directly: the timer's divide and count registers (the driver
+// does not cover them), and sending IPIs, because the driver's IPI waits
+// for delivery with runtime.Gosched, which cannot be called from
+// interrupt context; this kernel polls the delivery-status bit instead.
+const (
+	msrAPICBase = 0x1b
+
+	regTPR      = 0x80
+	regICRLow   = 0x300
+	regICRHigh  = 0x310
+	regLVTTimer = 0x320
+	regInitCnt  = 0x380
+	regCurCnt   = 0x390
+	regDivide   = 0x3e0
+	regSVR      = 0xf0
+
+	icrPending = 1 << 12
+)
+
+var apic lapic.LAPIC
+
+// TimerHz is the local APIC timer's input clock, measured at boot.
+var TimerHz uint64
+
+func lapicReg(r uint32) *uint32 { return (*uint32)(addr.Ptr(uintptr(apic.Base + r))) }
+
+func lapicEOI() { apic.ClearInterrupt() }
+
+// LapicID returns this CPU's local APIC ID.
+func LapicID() uint32 { return *lapicReg(0x20) >> 24 }
+
+// enableLAPIC enables this CPU's local APIC with the spurious vector.
+func enableLAPIC() {
+	base := amd64.Rdmsr(msrAPICBase)
+	apic.Base = uint32(base &^ 0xfff)
+	amd64.Wrmsr(msrAPICBase, base|1<<11) // global enable
+	*lapicReg(regTPR) = 0                // accept every priority
+	*lapicReg(regSVR) = VecSpurious
+	apic.Enable()
+}
+
+// calibrateLAPICTimer measures the timer's input clock against the PIT.
+func calibrateLAPICTimer() uint64 {
+	*lapicReg(regDivide) = 0x3 // divide by 16
+	apic.SetTimer(VecTimer, lapic.TIMER_MODE_ONE_SHOT)
+	*lapicReg(regLVTTimer) |= 1 << 16 // masked while measuring
+	var best uint64
+	for i := 0; i < 3; i++ {
+		var c0, c1 uint32
+		pitWait(20, func() {
+			*lapicReg(regInitCnt) = 0xffffffff
+			c0 = *lapicReg(regCurCnt)
+		}, func() { c1 = *lapicReg(regCurCnt) })
+		hz := uint64(c0-c1) * 50 * 16
+		if best == 0 || hz < best {
+			best = hz
+		}
+	}
+	*lapicReg(regInitCnt) = 0
+	return best
+}
+
+// startTimer runs the timer periodically at hz on this CPU.
+func startTimer(hz int) {
+	*lapicReg(regDivide) = 0x3
+	apic.SetTimer(VecTimer, lapic.TIMER_MODE_PERIODIC)
+	*lapicReg(regInitCnt) = uint32(TimerHz / 16 / uint64(hz))
+}
+
+// SendIPI sends vector v to the CPU with local APIC ID apicID and waits
+// until the APIC has accepted it (SDM Vol. 3A, 11.6.1).
+func SendIPI(apicID uint32, v uint32) {
+	fl := LocalIrqSave()
+	for *lapicReg(regICRLow)&icrPending != 0 {
+		amd64.Pause()
+	}
+	*lapicReg(regICRHigh) = apicID << 24
+	*lapicReg(regICRLow) = v
+	for *lapicReg(regICRLow)&icrPending != 0 {
+		amd64.Pause()
+	}
+	LocalIrqRestore(fl)
+}
+
+// InitBootCPU sets up interrupts on the boot CPU: PIC off, local APIC on,
+// TSC and timer calibrated, the timer running at hz.
+func InitBootCPU(hz int) {
+	disablePIC()
+	enableLAPIC()
+	kernel.SetTSCFrequency(CalibrateTSC())
+	TimerHz = calibrateLAPICTimer()
+	Install()
+	startTimer(hz)
+}
+
+// SetHZ changes the tick rate on this CPU (hz= on the command line).
+func SetHZ(hz int) {
+	fl := LocalIrqSave()
+	kernel.HZ = hz
+	startTimer(hz)
+	LocalIrqRestore(fl)
+}

@@ -1,0 +1,5 @@
+package kernel
+
+import "sync/atomic"
+
+type atomicInt32 = atomic.Int32

@@ -1,0 +1,50 @@
+package kernel
+
+import (
+	"math/bits"
+
+	"gopreempt/arch/amd64"
+)
+
+// The clock. Time is the time-stamp counter, calibrated once at boot
+// against the PIT (irq/pit.go), so that no frequency is hard-coded. There
+// is no vDSO: the runtime's clock_gettime is a real system call that
+// ends up in Nanotime.
+//
+// Nanotime converts TSC ticks to nanoseconds with a 32.32 fixed-point
+// multiplier: ns = delta * mult >> 32, computed with a 128-bit product so
+// that it cannot overflow.
+
+var clock struct {
+	tsc0     uint64 // TSC at boot
+	mult     uint64 // ns per TSC tick, times 2^32
+	tscHz    uint64
+	bootReal int64 // wall-clock time at boot, ns since the Unix epoch
+}
+
+// SetTSCFrequency installs the calibrated TSC rate.
+func SetTSCFrequency(hz uint64) {
+	clock.tscHz = hz
+	clock.mult = (uint64(1e9) << 32) / hz
+	if clock.tsc0 == 0 {
+		clock.tsc0 = amd64.Rdtsc()
+	}
+}
+
+// TSCFrequency returns the calibrated TSC rate in Hz.
+func TSCFrequency() uint64 { return clock.tscHz }
+
+// SetBootRealtime records the wall-clock time at boot (from the RTC).
+func SetBootRealtime(ns int64) { clock.bootReal = ns - int64(Nanotime()) }
+
+// Nanotime is the monotonic clock: nanoseconds since boot.
+func Nanotime() uint64 {
+	if clock.mult == 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(amd64.Rdtsc()-clock.tsc0, clock.mult)
+	return hi<<32 | lo>>32
+}
+
+// Realtime is the wall clock: nanoseconds since the Unix epoch.
+func Realtime() int64 { return clock.bootReal + int64(Nanotime()) }

@@ -1,0 +1,115 @@
+package kernel
+
+import (
+	"sync/atomic"
+
+	"gopreempt/arch/amd64"
+)
+
+// The debug checks that make the preemption rules visible (Linux's
+// CONFIG_DEBUG_PREEMPT, CONFIG_DEBUG_ATOMIC_SLEEP and spinlock debugging),
+// always on in this teaching kernel. Each report starts with "BUG:", names
+// the task and its preempt_count, and prints a backtrace. By default the
+// kernel then continues where that is safe; panic=exit turns every BUG
+// into a failing exit (for tests), panic=halt stops the machine.
+//
+// Callable from any context: no allocation.
+
+// BugKind names each check.
+type BugKind int
+
+const (
+	BugSchedulingWhileAtomic BugKind = iota
+	BugSleepInAtomic                 // "sleeping function called from invalid context"
+	BugPreemptUnderflow
+	BugScheduleIRQsOff
+	BugPreemptScheduleIRQ
+	BugUnbalancedKthreadExit
+	BugWrongOwnerUnlock
+	BugSmpProcessorID // smp_processor_id() in preemptible code
+	BugFPU            // kernel_fpu_begin/end misuse
+	BugAVX            // AVX outside kernel_fpu_begin/end
+	numBugKinds
+)
+
+var bugNames = [numBugKinds]string{
+	"scheduling while atomic",
+	"sleeping function called from invalid context",
+	"preempt count underflow",
+	"schedule() called with interrupts disabled",
+	"preempt_schedule_irq() called from a wrong context",
+	"kthread returned with preemption disabled",
+	"lock released by a task that does not own it",
+	"using smp_processor_id() in preemptible code",
+	"kernel_fpu_begin/end misuse",
+	"AVX instruction outside kernel_fpu_begin/end",
+}
+
+var bugCounts [numBugKinds]atomic.Uint64
+
+// BugCount returns how many times a check has fired since boot.
+func BugCount(k BugKind) uint64 { return bugCounts[k].Load() }
+
+// String is the message of the check.
+func (k BugKind) String() string { return bugNames[k] }
+
+// ReportBug prints a BUG report for the current task. detail is appended
+// to the first line.
+func ReportBug(k BugKind, detail string) {
+	bugCounts[k].Add(1)
+	t := Current()
+	m := Pr(KERN_ERR).S("BUG: ").S(bugNames[k])
+	if detail != "" {
+		m = m.S(": ").S(detail)
+	}
+	m.Emit()
+	Pr(KERN_ERR).S("  task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
+		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
+		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
+		S(" irqs_disabled=").S(boolStr(!amd64.InterruptsEnabled())).Emit()
+	DumpStack()
+	switch Panic {
+	case PanicExit:
+		PowerOff(StatusBug)
+	case PanicHalt:
+		die(StatusBug)
+	}
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func bugSchedulingWhileAtomic(t *Task) {
+	ReportBug(BugSchedulingWhileAtomic, "")
+}
+
+func bugScheduleIRQsOff(t *Task) { ReportBug(BugScheduleIRQsOff, "") }
+
+func bugPreemptUnderflow(t *Task) {
+	ReportBug(BugPreemptUnderflow, "preempt_enable() without preempt_disable()")
+}
+
+func bugPreemptScheduleIRQ(t *Task) {
+	ReportBug(BugPreemptScheduleIRQ, "needs preempt_count 0 and interrupts off")
+}
+
+// MightSleep is Linux's might_sleep(): it marks a function that may
+// block. Called in atomic context (preempt_count non-zero, or interrupts
+// off) it reports "sleeping function called from invalid context", even
+// if this particular call would not have slept: the bug is in the
+// calling context, and the report should not depend on luck. Under
+// preempt=voluntary it is also a preemption point.
+func MightSleep() {
+	t := Current()
+	if t.ThreadInfo.PreemptCount&^PREEMPT_ACTIVE != 0 || !amd64.InterruptsEnabled() {
+		ReportBug(BugSleepInAtomic, "")
+		return
+	}
+	if Model == PreemptVoluntary {
+		condReschedNow()
+	}
+}

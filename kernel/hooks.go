@@ -1,0 +1,10 @@
+package kernel
+
+import "gopreempt/arch/amd64"
+
+// InstallTrapHooks connects the entry code to this package. Boot calls it
+// before the first interrupt can arrive.
+func InstallTrapHooks() {
+	amd64.TrapHook = handleTrap
+	amd64.ForkTailHook = forkTail
+}

@@ -1,0 +1,168 @@
+package kernel
+
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/internal/addr"
+	"gopreempt/mm"
+)
+
+// Oops: a CPU exception in kernel code.
+//
+// There is no user mode, so every exception that demand paging does not
+// explain is a bug in the kernel or in the Go program it runs. The report
+// says which exception, where (RIP, and CR2 for a page fault), the full
+// register state, the instruction bytes at RIP, the task, and a backtrace
+// that follows the frame-pointer chain (Go keeps RBP as a frame pointer on
+// amd64). Backtrace lines carry raw addresses as "[<...>]", which the host
+// runner resolves to function, file and line from the kernel image.
+// Where it is safe (the fault happened in a goroutine, not in a handler),
+// the report is finished in that goroutine with the instruction decoded
+// and the Go runtime's own traceback (oops_task.go). Then QEMU exits with
+// exitstatus.Oops, or the machine halts under panic=halt.
+//
+// Exception context: no allocation.
+
+// OopsInTaskHook, when set, may take over the rest of the report in task
+// context; it returns false if it cannot (oops_task.go).
+var OopsInTaskHook func(f *amd64.TrapFrame, why string) bool
+
+var oopsing uint32
+
+func oops(f *amd64.TrapFrame, why string) {
+	oopsing++
+	if oopsing > 2 {
+		PowerOff(StatusOops) // an oops while reporting an oops
+	}
+	t := Current()
+	m := Pr(KERN_EMERG).S("Oops: ").S(amd64.VectorName(f.Vector)).S(" error_code=").X(f.ErrorCode)
+	if why != "" {
+		m = m.S(" (").S(why).S(")")
+	}
+	m.Emit()
+	if f.Vector == amd64.VecPageFault {
+		cr2 := amd64.ReadCR2()
+		m := Pr(KERN_EMERG).S("CR2: ").X16(cr2)
+		if mm.IsKernelStackGuard(uintptr(cr2)) {
+			m = m.S(" (kernel stack overflow: guard page hit)")
+		}
+		m.Emit()
+	}
+	dumpRegisters(f)
+	Pr(KERN_EMERG).S("Task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
+		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).Emit()
+	dumpCode(f.RIP)
+	Pr(KERN_EMERG).S("Backtrace:").Emit()
+	Pr(KERN_EMERG).S("  [<").X16(f.RIP).S(">]").Emit()
+	backtrace(uintptr(f.RBP), 32)
+	if OopsInTaskHook != nil && OopsInTaskHook(f, why) {
+		return // finished in task context, which ends the machine
+	}
+	Pr(KERN_EMERG).S("---[ end Kernel oops ]---").Emit()
+	die(StatusOops)
+}
+
+func nameLen(t *Task) int {
+	n := 0
+	for n < len(t.Name) && t.Name[n] != 0 {
+		n++
+	}
+	return n
+}
+
+func dumpRegisters(f *amd64.TrapFrame) {
+	Pr(KERN_EMERG).S("RIP: ").X16(f.RIP).S(" RSP: ").X16(f.RSP).S(" RFLAGS: ").X16(f.RFLAGS).Emit()
+	Pr(KERN_EMERG).S("RAX: ").X16(f.RAX).S(" RBX: ").X16(f.RBX).S(" RCX: ").X16(f.RCX).Emit()
+	Pr(KERN_EMERG).S("RDX: ").X16(f.RDX).S(" RSI: ").X16(f.RSI).S(" RDI: ").X16(f.RDI).Emit()
+	Pr(KERN_EMERG).S("RBP: ").X16(f.RBP).S(" R8:  ").X16(f.R8).S(" R9:  ").X16(f.R9).Emit()
+	Pr(KERN_EMERG).S("R10: ").X16(f.R10).S(" R11: ").X16(f.R11).S(" R12: ").X16(f.R12).Emit()
+	Pr(KERN_EMERG).S("R13: ").X16(f.R13).S(" R14: ").X16(f.R14).S(" R15: ").X16(f.R15).Emit()
+	Pr(KERN_EMERG).S("CS: ").X(f.CS).S(" SS: ").X(f.SS).S(" FS.base: ").X16(f.FSBase).
+		S(" CR3: ").X16(amd64.ReadCR3()).Emit()
+}
+
+// dumpCode prints the 16 bytes at rip, if they are mapped.
+func dumpCode(rip uint64) {
+	m := Pr(KERN_EMERG).S("Code:")
+	for i := uint64(0); i < 16; i++ {
+		if _, ok := mm.Translate(uintptr(rip + i)); !ok {
+			m = m.S(" ??")
+			continue
+		}
+		b := *(*byte)(addr.Ptr(uintptr(rip + i)))
+		m = m.S(" ").S(hexByte(b))
+	}
+	m.Emit()
+}
+
+func hexByte(b byte) string {
+	const h = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" +
+		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f" +
+		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f" +
+		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f" +
+		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f" +
+		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf" +
+		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf" +
+		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+	return h[2*int(b) : 2*int(b)+2]
+}
+
+// backtrace follows the frame-pointer chain from bp: each frame holds the
+// caller's BP at 0(BP) and the return address at 8(BP). It stops at a
+// zero or unmapped BP, or after max frames.
+func backtrace(bp uintptr, max int) {
+	for i := 0; i < max && bp != 0 && bp&7 == 0; i++ {
+		if _, ok := mm.Translate(bp); !ok {
+			return
+		}
+		if _, ok := mm.Translate(bp + 8); !ok {
+			return
+		}
+		ret := *(*uint64)(addr.Ptr(bp + 8))
+		if ret == 0 {
+			return
+		}
+		Pr(KERN_EMERG).S("  [<").X16(ret).S(">]").Emit()
+		next := *(*uintptr)(addr.Ptr(bp))
+		if next <= bp {
+			return // frames go up the stack; anything else is garbage
+		}
+		bp = next
+	}
+}
+
+// DumpStack prints a backtrace of the caller (Linux's dump_stack).
+func DumpStack() {
+	Pr(KERN_EMERG).S("Backtrace:").Emit()
+	backtrace(amd64.FramePointer(), 32)
+}
+
+// PanicAction says what a fatal report does (panic= on the command line).
+type PanicAction int
+
+const (
+	PanicDefault PanicAction = iota // oops: exit QEMU; BUG: report, continue
+	PanicHalt                       // stop the machine after the report
+	PanicExit                       // also make every BUG exit QEMU
+)
+
+// Panic is the active panic action.
+var Panic = PanicDefault
+
+// die ends the machine after a fatal report.
+func die(status int) {
+	if Panic == PanicHalt {
+		Pr(KERN_EMERG).S("System halted (panic=halt).").Emit()
+		amd64.HaltForever()
+	}
+	PowerOff(status)
+}
+
+// outOfMemory is the page-fault path's answer to an exhausted allocator.
+func outOfMemory(f *amd64.TrapFrame, va uintptr) {
+	free, total := mm.FreeFrames()
+	Pr(KERN_EMERG).S("Out of memory: no frame for address ").X(uint64(va)).
+		S(" (").U(free).S(" of ").U(total).S(" frames free). Give QEMU more memory (-m).").Emit()
+	dumpRegisters(f)
+	backtrace(uintptr(f.RBP), 16)
+	PowerOff(StatusOutOfMemory)
+}

@@ -1,0 +1,27 @@
+package kernel
+
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/internal/exitstatus"
+)
+
+// Leaving QEMU. The test harness and `make run` start QEMU with an
+// isa-debug-exit device at port 0xf4: a byte V written there ends QEMU with
+// exit status (V<<1)|1 (see internal/exitstatus). That is how a test run's
+// result, an oops or a failing BUG check reaches the host.
+const debugExitPort = 0xf4
+
+// PowerOff ends the machine with status v. If no debug-exit device is
+// present the write does nothing and the CPU halts for good.
+func PowerOff(v int) {
+	amd64.Outb(debugExitPort, uint8(v))
+	amd64.HaltForever()
+}
+
+// Statuses reported by the kernel itself.
+const (
+	StatusOops        = exitstatus.Oops
+	StatusBug         = exitstatus.Bug
+	StatusOutOfMemory = exitstatus.OutOfMemory
+	StatusBadCmdline  = exitstatus.BadCmdline
+)

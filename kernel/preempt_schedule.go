@@ -1,0 +1,109 @@
+package kernel
+
+import "gopreempt/arch/amd64"
+
+// The two ways in which a running task is preempted (seed text 003).
+//
+// preempt_schedule() is called by preempt_enable() when the count drops
+// to zero with need_resched set. preempt_schedule_irq() is called on the
+// way out of an interrupt that interrupted preemptible code (count zero,
+// interrupts on in the interrupted context) with need_resched set. Both
+// add PREEMPT_ACTIVE around schedule() and loop: need_resched may have been
+// set again between schedule() returning and the check, and missing it
+// would leave the task running past a pending preemption.
+//
+// Which preemption model runs is chosen on the command line (preempt=):
+//
+//	none       no preemption of kernel code at all: a task leaves the CPU
+//	           only when it blocks or yields (Linux PREEMPT_NONE)
+//	voluntary  as none, plus the explicit points might_sleep() and
+//	           cond_resched() (PREEMPT_VOLUNTARY)
+//	full       timer- and wake-up-driven preemption anywhere the count is
+//	           zero and interrupts are on (PREEMPT)
+type PreemptModel int
+
+const (
+	PreemptNone PreemptModel = iota
+	PreemptVoluntary
+	PreemptFull
+)
+
+// Model is the active preemption model.
+var Model = PreemptFull
+
+// PreemptSchedule preempts the current task if nothing forbids it. It is
+// called from preempt_enable() in task or kernel context.
+func PreemptSchedule() {
+	if Model != PreemptFull {
+		return
+	}
+	t := Current()
+	if t.ThreadInfo.PreemptCount != 0 || !amd64.InterruptsEnabled() {
+		return
+	}
+	before := t.Stats.Involuntary
+	for {
+		addPreemptCountRaw(t, PREEMPT_ACTIVE)
+		callSchedule()
+		subPreemptCountRaw(t, PREEMPT_ACTIVE)
+		// Check again in case we missed a preemption opportunity
+		// between schedule and now.
+		if !NeedResched() {
+			break
+		}
+	}
+	if t.Stats.Involuntary != before {
+		t.Stats.PreemptFromEnable++
+		cpuRQ(t.ThreadInfo.CPU).Stats.PreemptFromEnable++
+	}
+}
+
+// PreemptScheduleIRQ is preempt_schedule() for the interrupt return path:
+// it is entered with interrupts off (still in the handler's epilogue),
+// turns them on around schedule() and returns with them off again.
+func PreemptScheduleIRQ() {
+	t := Current()
+	if t.ThreadInfo.PreemptCount != 0 || amd64.InterruptsEnabled() {
+		bugPreemptScheduleIRQ(t)
+		return
+	}
+	before := t.Stats.Involuntary
+	for {
+		addPreemptCountRaw(t, PREEMPT_ACTIVE)
+		amd64.Sti()
+		schedule()
+		amd64.Cli()
+		subPreemptCountRaw(t, PREEMPT_ACTIVE)
+		if !NeedResched() {
+			break
+		}
+	}
+	if t.Stats.Involuntary != before {
+		t.Stats.PreemptFromIRQ++
+		cpuRQ(t.ThreadInfo.CPU).Stats.PreemptFromIRQ++
+	}
+}
+
+// callSchedule enters schedule() on the kernel stack. In task context
+// (a goroutine's stack, the runtime's g) it first moves to the kernel
+// stack and kernel g, because the goroutine stack may need to grow and the
+// runtime may ask its g to stop at any function prologue.
+func callSchedule() {
+	if inKernelContext() {
+		schedule()
+		return
+	}
+	amd64.CallOnKernelStack(schedule)
+}
+
+// addPreemptCountRaw / subPreemptCountRaw change the count without the
+// preempt-off accounting (for PREEMPT_ACTIVE and HARDIRQ_OFFSET).
+func addPreemptCountRaw(t *Task, v uint32) {
+	t.ThreadInfo.PreemptCount += v
+	amd64.CompilerBarrier()
+}
+
+func subPreemptCountRaw(t *Task, v uint32) {
+	amd64.CompilerBarrier()
+	t.ThreadInfo.PreemptCount -= v
+}

@@ -1,0 +1,119 @@
+package kernel
+
+import (
+	"gopreempt/console"
+)
+
+// printk: kernel messages without the Go heap.
+//
+// fmt allocates, and much of the kernel runs where allocation is forbidden
+// (interrupt, exception and SYSCALL context). So kernel messages are built
+// in a fixed buffer on the stack with a small chain of methods and printed
+// in one console write:
+//
+//	kernel.Pr(kernel.KERN_INFO).S("cpu").U(id).S(" online").Emit()
+//
+// Levels are Linux's. A message is printed when its level is below the
+// console log level (loglevel= on the command line, default 7).
+const (
+	KERN_EMERG   = 0
+	KERN_ALERT   = 1
+	KERN_CRIT    = 2
+	KERN_ERR     = 3
+	KERN_WARNING = 4
+	KERN_NOTICE  = 5
+	KERN_INFO    = 6
+	KERN_DEBUG   = 7
+)
+
+// ConsoleLogLevel is the console log level (set from loglevel=).
+var ConsoleLogLevel = 7
+
+// Msg is a message being built. It is a value: each method returns the
+// updated copy, so nothing escapes to the heap.
+type Msg struct {
+	level int
+	n     int
+	b     [200]byte
+}
+
+// Pr starts a message at a level.
+func Pr(level int) Msg { return Msg{level: level} }
+
+// S appends a string.
+func (m Msg) S(s string) Msg {
+	for i := 0; i < len(s) && m.n < len(m.b); i++ {
+		m.b[m.n] = s[i]
+		m.n++
+	}
+	return m
+}
+
+// B appends bytes.
+func (m Msg) B(s []byte) Msg {
+	for i := 0; i < len(s) && m.n < len(m.b); i++ {
+		m.b[m.n] = s[i]
+		m.n++
+	}
+	return m
+}
+
+// U appends an unsigned decimal.
+func (m Msg) U(v uint64) Msg {
+	var t [20]byte
+	i := len(t)
+	for {
+		i--
+		t[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return m.B(t[i:])
+}
+
+// I appends a signed decimal.
+func (m Msg) I(v int64) Msg {
+	if v < 0 {
+		return m.S("-").U(uint64(-v))
+	}
+	return m.U(uint64(v))
+}
+
+// X appends 0x and v in hex, without leading zeroes.
+func (m Msg) X(v uint64) Msg {
+	var t [16]byte
+	i := len(t)
+	for {
+		i--
+		t[i] = "0123456789abcdef"[v&15]
+		v >>= 4
+		if v == 0 {
+			break
+		}
+	}
+	return m.S("0x").B(t[i:])
+}
+
+// X16 appends v as 16 hex digits, the way register dumps show it.
+func (m Msg) X16(v uint64) Msg {
+	var t [16]byte
+	for i := 15; i >= 0; i-- {
+		t[i] = "0123456789abcdef"[v&15]
+		v >>= 4
+	}
+	return m.B(t[:])
+}
+
+// Emit prints the message followed by a newline if the level passes.
+func (m Msg) Emit() {
+	if m.level >= ConsoleLogLevel {
+		return
+	}
+	if m.n < len(m.b) {
+		m.b[m.n] = '\n'
+		m.n++
+	}
+	console.Write(m.b[:m.n])
+}

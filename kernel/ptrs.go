@@ -1,0 +1,11 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"gopreempt/internal/addr"
+)
+
+func ptrOf(a uintptr) unsafe.Pointer { return addr.Ptr(a) }
+
+func addrOf(t *Timer) uintptr { return uintptr(unsafe.Pointer(t)) }

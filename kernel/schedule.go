@@ -1,0 +1,135 @@
+package kernel
+
+import (
+	"gopreempt/arch/amd64"
+)
+
+// schedule(): give the CPU to the next task.
+//
+// It is called in three ways. A task that blocks (a futex wait, a sleep)
+// sets its state to TASK_INTERRUPTIBLE and calls schedule() to leave the
+// CPU until a wake-up makes it TASK_RUNNING again. A task that yields
+// calls it with its state TASK_RUNNING. And a task that is preempted (by
+// preempt_schedule from preempt_enable, or preempt_schedule_irq from an
+// interrupt return) enters it with PREEMPT_ACTIVE added to preempt_count.
+//
+// The PREEMPT_ACTIVE case matters on the line marked below: a task that
+// was preempted keeps its place among the runnable tasks even if its state
+// says it was about to sleep. The task had set TASK_INTERRUPTIBLE and was
+// going to check its wake-up condition and call schedule() itself; taking
+// it off the queue here would lose it if the wake-up had already happened
+// (seed text 003; Linux's __schedule does the same test).
+//
+// schedule() runs in kernel context, on the task's kernel stack, with the
+// kernel g: the entry paths call it there, and task-context callers come
+// through CallOnKernelStack (preempt_schedule.go) or a system call.
+
+// schedule picks the next task and switches to it.
+func schedule() {
+	prev := Current()
+	scheduleDebug(prev)
+
+	rq := thisRQ()
+	fl := rq.lock.Lock()
+	rq.lockFlags = fl
+	preempted := prev.ThreadInfo.PreemptCount&PREEMPT_ACTIVE != 0
+
+	switch {
+	case prev.kind == taskIdle:
+		// the idle task is never queued
+	case prev.State == TASK_RUNNING || preempted: // <- the PREEMPT_ACTIVE rule
+		rq.enqueue(prev)
+	default:
+		// prev sleeps: it is on no run queue until a wake-up.
+	}
+	if preempted {
+		prev.Stats.Involuntary++
+	} else if prev.kind != taskIdle {
+		prev.Stats.Voluntary++
+	}
+
+	next := rq.dequeueFirst()
+	if next == nil {
+		next = rq.idle.ptr()
+	}
+	ClearTskNeedResched(prev)
+	if next.Slice <= 0 {
+		next.Slice = sliceFor(next.Nice)
+	}
+
+	if next == prev {
+		rq.lock.Unlock(fl)
+		return
+	}
+	contextSwitch(rq, prev, next)
+	// We are prev again, resumed by some later schedule() on some CPU,
+	// which left its run queue locked for us.
+	finishSwitch()
+}
+
+// contextSwitch switches from prev to next. rq.lock is held and passes to
+// next, which releases it in finishSwitch.
+func contextSwitch(rq *RunQueue, prev, next *Task) {
+	rq.curr = refOf(next)
+	rq.Stats.Switches++
+	next.onCPU = true
+	next.ThreadInfo.CPU = uint32(rq.cpu)
+	if next.Stats.lastCPU != uint32(rq.cpu) && next.Stats.ran {
+		next.Stats.Migrations++
+		rq.Stats.Migrations++
+	}
+	next.Stats.lastCPU = uint32(rq.cpu)
+	next.Stats.ran = true
+	switchPrev[rq.cpu] = refOf(prev)
+	amd64.SwitchTo(&prev.TaskContext, &next.TaskContext)
+}
+
+// switchPrev remembers, per CPU, the task just switched away from, for
+// finishSwitch (Linux passes it as the return value of switch_to).
+var switchPrev [MaxCPUs]taskRef
+
+// finishSwitch runs in the task switched to, first thing: the previous
+// task is now fully off this CPU, so it may be run elsewhere or freed.
+func finishSwitch() {
+	rq := thisRQ()
+	prev := switchPrev[rq.cpu].ptr()
+	prev.onCPU = false
+	dead := prev.State == TASK_DEAD
+	fl := rq.lockFlags
+	rq.lock.Unlock(fl)
+	if dead {
+		reapTask(prev)
+	}
+}
+
+// Schedule is schedule() for code that is already in kernel context.
+func Schedule() { schedule() }
+
+// scheduleDebug is the check at the door of schedule(): a task may only
+// enter it with interrupts on and preempt_count at zero, or at
+// PREEMPT_ACTIVE when it is being preempted (preempt_schedule_irq turns
+// interrupts on around schedule(), as Linux does). Anything else means it holds
+// a spinlock or is in an interrupt handler: "scheduling while atomic".
+func scheduleDebug(prev *Task) {
+	if prev.kind == taskIdle {
+		return
+	}
+	if prev.ThreadInfo.PreemptCount&^PREEMPT_ACTIVE != 0 {
+		bugSchedulingWhileAtomic(prev)
+	}
+	if !amd64.InterruptsEnabled() {
+		bugScheduleIRQsOff(prev)
+	}
+}
+
+// Yield gives up the CPU but stays runnable (sched_yield).
+func Yield() {
+	SetCurrentState(TASK_RUNNING)
+	schedule()
+}
+
+// OnlineCPUs is the number of CPUs taking part in scheduling.
+var onlineCPUs = 1
+
+// OnlineCPUs returns the number of CPUs online.
+func OnlineCPUs() int { return onlineCPUs }

@@ -1,0 +1,48 @@
+package kernel
+
+// Scheduling statistics, per task and per CPU: what a student looks at to
+// see preemption happen. Voluntary switches are a task giving up the CPU
+// (blocking, yielding); involuntary ones are preemptions, split by where
+// they happened: at preempt_enable() or on the return from an interrupt.
+
+// TaskStats is kept in each task.
+type TaskStats struct {
+	Voluntary         uint64 // schedule() without PREEMPT_ACTIVE
+	Involuntary       uint64 // schedule() with PREEMPT_ACTIVE (preempted)
+	PreemptFromEnable uint64 // preemptions in preempt_enable()
+	PreemptFromIRQ    uint64 // preemptions on interrupt return
+	Ticks             uint64 // timer ticks that found it running
+	Wakeups           uint64
+	Migrations        uint64 // times it resumed on another CPU
+	Syscalls          uint64
+	MaxPreemptOff     uint64 // longest preempt-off section, ns
+
+	pinDepth uint32 // procPin depth held by preempt_disable in task context
+	lastCPU  uint32
+	ran      bool
+}
+
+// CPUStats is kept in each run queue.
+type CPUStats struct {
+	Switches          uint64
+	Ticks             uint64
+	PreemptFromEnable uint64
+	PreemptFromIRQ    uint64
+	Migrations        uint64
+	IdleHalts         uint64
+	MaxPreemptOff     uint64
+}
+
+// notePreemptOff records the length of a preempt-off section.
+func notePreemptOff(t *Task, ns uint64) {
+	if ns > t.Stats.MaxPreemptOff {
+		t.Stats.MaxPreemptOff = ns
+	}
+	rq := cpuRQ(t.ThreadInfo.CPU)
+	if ns > rq.Stats.MaxPreemptOff {
+		rq.Stats.MaxPreemptOff = ns
+	}
+}
+
+// CPUStatsOf returns a copy of CPU cpu's statistics.
+func CPUStatsOf(cpu int) CPUStats { return runqueues[cpu].Stats }

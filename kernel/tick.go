@@ -1,0 +1,48 @@
+package kernel
+
+// The scheduler tick (Linux's scheduler_tick), run by the timer interrupt
+// HZ times a second on every CPU, in hardirq context.
+//
+// It charges the tick to the running task, wakes sleepers whose time has
+// come, and when the task's time slice is used up, sets TIF_NEED_RESCHED.
+// The tick does not switch tasks itself: it only raises the flag, and the
+// interrupt return path (trap.go) decides whether the task may be
+// preempted now.
+
+// HZ is the tick rate (hz= on the command line; default 250).
+var HZ = 250
+
+// Jiffies counts ticks on CPU 0 since the timer started.
+var Jiffies uint64
+
+func schedulerTick() {
+	rq := thisRQ()
+	if rq.cpu == 0 {
+		Jiffies++
+	}
+	rq.Stats.Ticks++
+	runTimers(Nanotime())
+
+	curr := Current()
+	curr.Stats.Ticks++
+	if curr.kind == taskIdle {
+		if rq.nrRunning > 0 {
+			SetTskNeedResched(curr)
+		}
+		return
+	}
+	curr.Slice--
+	if curr.Slice <= 0 {
+		curr.Slice = sliceFor(curr.Nice)
+		if rq.nrRunning > 0 {
+			SetTskNeedResched(curr)
+		}
+	}
+	if TickHook != nil {
+		TickHook()
+	}
+}
+
+// TickHook, when set, runs at the end of every tick in hardirq context
+// (tests use it to observe the interrupt's preempt_count).
+var TickHook func()

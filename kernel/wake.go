@@ -1,0 +1,60 @@
+package kernel
+
+// Wake-ups (Linux's try_to_wake_up).
+//
+// Waking a task makes it TASK_RUNNING and, unless it is still on a CPU
+// (it may not have reached schedule() yet: then setting the state is
+// enough, schedule() will see it), puts it on its CPU's run queue. If it
+// should run before what that CPU runs now, that task gets
+// TIF_NEED_RESCHED, and the switch happens at the next preemption point:
+// at once if the CPU is in preemptible code and an interrupt returns, or
+// when preempt_enable() brings the count to zero.
+//
+// Callable from any context, interrupts on or off.
+
+// WakeUpProcess wakes t if it sleeps; it reports whether it did.
+func WakeUpProcess(t *Task) bool {
+	return tryToWakeUp(t, TASK_INTERRUPTIBLE|TASK_UNINTERRUPTIBLE)
+}
+
+func tryToWakeUp(t *Task, states int32) bool {
+	rq := cpuRQ(t.ThreadInfo.CPU)
+	fl := rq.lock.Lock()
+	if t.State&states == 0 {
+		rq.lock.Unlock(fl)
+		return false
+	}
+	t.State = TASK_RUNNING
+	t.Stats.Wakeups++
+	if !t.onCPU && !t.onRQ {
+		rq.enqueue(t)
+		checkPreemptWakeup(rq, t)
+	}
+	rq.lock.Unlock(fl)
+	return true
+}
+
+// checkPreemptWakeup decides whether the woken task p should preempt the
+// task running on rq's CPU. rq.lock is held.
+func checkPreemptWakeup(rq *RunQueue, p *Task) {
+	curr := rq.curr.ptr()
+	if curr == nil {
+		return
+	}
+	if curr.kind == taskIdle || p.Nice < curr.Nice {
+		SetTskNeedResched(curr)
+		if rq.cpu != int(thisCPUID()) {
+			sendReschedIPI(rq.cpu)
+		}
+	}
+}
+
+// sendReschedIPI asks CPU cpu to look at need_resched. Set by the SMP
+// bring-up code; without other CPUs there is nothing to do.
+var sendReschedIPIHook func(cpu int)
+
+func sendReschedIPI(cpu int) {
+	if sendReschedIPIHook != nil {
+		sendReschedIPIHook(cpu)
+	}
+}

@@ -1,0 +1,125 @@
+package linux
+
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/kernel"
+)
+
+// Threads: clone creates a task (the runtime's newosproc: a new M), exit
+// ends one, exit_group ends the machine. The runtime passes its new
+// thread's stack and, with CLONE_SETTLS, the FS base that holds the new
+// M's TLS (m.tls, with g at -8).
+const (
+	CLONE_VM             = 0x100
+	CLONE_SETTLS         = 0x80000
+	CLONE_PARENT_SETTID  = 0x100000
+	CLONE_CHILD_CLEARTID = 0x200000
+	CLONE_CHILD_SETTID   = 0x1000000
+
+	ARCH_SET_GS = 0x1001
+	ARCH_SET_FS = 0x1002
+	ARCH_GET_FS = 0x1003
+	ARCH_GET_GS = 0x1004
+)
+
+func sysClone(f *amd64.TrapFrame) int64 {
+	flags, stack, ptid, ctid, tls := f.RDI, uintptr(f.RSI), uintptr(f.RDX), uintptr(f.R10), uintptr(f.R8)
+	if flags&CLONE_VM == 0 {
+		return -EINVAL // no fork: there is one address space
+	}
+	t := kernel.CopyThread(f, stack, flags&CLONE_SETTLS != 0, tls)
+	if t == nil {
+		return -ENOMEM
+	}
+	if flags&CLONE_PARENT_SETTID != 0 && ptid != 0 {
+		*userU32(ptid) = uint32(t.Pid)
+	}
+	if flags&CLONE_CHILD_SETTID != 0 && ctid != 0 {
+		*userU32(ctid) = uint32(t.Pid)
+	}
+	if flags&CLONE_CHILD_CLEARTID != 0 {
+		t.ClearChildTID = ctid
+	}
+	kernel.WakeUpNewTask(t)
+	return int64(t.Pid)
+}
+
+func sysExit(f *amd64.TrapFrame) int64 {
+	t := kernel.Current()
+	if t.ClearChildTID != 0 {
+		// What the runtime's thread exit waits for (man 2 set_tid_address).
+		*userU32(t.ClearChildTID) = 0
+		FutexWake(t.ClearChildTID, 1)
+	}
+	kernel.DoExit(int32(f.RDI))
+	return 0
+}
+
+// sysExitGroup ends the program, and with it the machine: its status is
+// the result of the run (go test's 0 or 1), reported through QEMU.
+func sysExitGroup(f *amd64.TrapFrame) int64 {
+	code := int(int32(f.RDI))
+	if code < 0 || code > 99 {
+		code = 99
+	}
+	kernel.Pr(kernel.KERN_INFO).S("gopreempt: program exited with status ").I(int64(code)).Emit()
+	kernel.PowerOff(code)
+	return 0
+}
+
+func sysGettid(f *amd64.TrapFrame) int64 { return int64(kernel.Current().Pid) }
+
+// getpid: all tasks are threads of one process, whose id is the first
+// thread's.
+func sysGetpid(f *amd64.TrapFrame) int64 { return 1 }
+
+func sysSetTidAddress(f *amd64.TrapFrame) int64 {
+	t := kernel.Current()
+	t.ClearChildTID = uintptr(f.RDI)
+	return int64(t.Pid)
+}
+
+func sysSchedYield(f *amd64.TrapFrame) int64 {
+	kernel.Yield()
+	return 0
+}
+
+// sysSchedule is schedule() reached from task context (wait_event in a
+// kthread): as a system call, so that the runtime hands the P on.
+func sysSchedule(f *amd64.TrapFrame) int64 {
+	kernel.Schedule()
+	return 0
+}
+
+// sched_getaffinity: every online CPU. The runtime sizes GOMAXPROCS by it.
+func sysSchedGetaffinity(f *amd64.TrapFrame) int64 {
+	size, mask := int(f.RSI), uintptr(f.RDX)
+	if size < 8 {
+		return -EINVAL
+	}
+	n := kernel.OnlineCPUs()
+	var bits uint64
+	for i := 0; i < n && i < 64; i++ {
+		bits |= 1 << i
+	}
+	b := userBytes(mask, size)
+	for i := range b {
+		b[i] = 0
+	}
+	*userU64(mask) = bits
+	return 8
+}
+
+// arch_prctl(ARCH_SET_FS): the runtime's settls. The FS base goes in the
+// frame, from which the exit path loads it.
+func sysArchPrctl(f *amd64.TrapFrame) int64 {
+	switch f.RDI {
+	case ARCH_SET_FS:
+		f.FSBase = f.RSI
+		return 0
+	case ARCH_GET_FS:
+		*userU64(uintptr(f.RSI)) = f.FSBase
+		return 0
+	}
+	return -EINVAL
+}

@@ -1,0 +1,100 @@
+package linux
+
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/kernel"
+)
+
+// Time: clock_gettime (the runtime's nanotime and walltime; there is no
+// vDSO, so every time.Now() comes here), nanosleep (the runtime's usleep).
+const (
+	CLOCK_REALTIME           = 0
+	CLOCK_MONOTONIC          = 1
+	CLOCK_PROCESS_CPUTIME_ID = 2
+	CLOCK_THREAD_CPUTIME_ID  = 3
+	CLOCK_MONOTONIC_RAW      = 4
+	CLOCK_REALTIME_COARSE    = 5
+	CLOCK_MONOTONIC_COARSE   = 6
+	CLOCK_BOOTTIME           = 7
+
+	TIMER_ABSTIME = 1
+)
+
+func clockNow(clk uint64) (int64, bool) {
+	switch clk {
+	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE:
+		return kernel.Realtime(), true
+	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME,
+		CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID:
+		return int64(kernel.Nanotime()), true
+	}
+	return 0, false
+}
+
+func sysClockGettime(f *amd64.TrapFrame) int64 {
+	ns, ok := clockNow(f.RDI)
+	if !ok {
+		return -EINVAL
+	}
+	ts := userTimespec(uintptr(f.RSI))
+	ts.Sec, ts.Nsec = ns/1e9, ns%1e9
+	return 0
+}
+
+func sysClockGetres(f *amd64.TrapFrame) int64 {
+	if f.RSI != 0 {
+		ts := userTimespec(uintptr(f.RSI))
+		ts.Sec, ts.Nsec = 0, 1
+	}
+	return 0
+}
+
+func sysNanosleep(f *amd64.TrapFrame) int64 {
+	ts := userTimespec(uintptr(f.RDI))
+	if ts.Nsec < 0 || ts.Nsec >= 1e9 || ts.Sec < 0 {
+		return -EINVAL
+	}
+	sleepUntil(kernel.Nanotime() + uint64(ts.Sec)*1e9 + uint64(ts.Nsec))
+	return 0
+}
+
+func sysClockNanosleep(f *amd64.TrapFrame) int64 {
+	ts := userTimespec(uintptr(f.RDX))
+	ns := uint64(ts.Sec)*1e9 + uint64(ts.Nsec)
+	if f.RSI&TIMER_ABSTIME != 0 {
+		now, ok := clockNow(f.RDI)
+		if !ok {
+			return -EINVAL
+		}
+		if int64(ns) <= now {
+			return 0
+		}
+		ns -= uint64(now)
+	}
+	sleepUntil(kernel.Nanotime() + ns)
+	return 0
+}
+
+// sleepUntil blocks the calling task until the monotonic clock reaches
+// deadline. Wake-ups before the deadline (there are none but the timer's
+// today) just go back to sleep.
+func sleepUntil(deadline uint64) {
+	t := kernel.Current()
+	for {
+		now := kernel.Nanotime()
+		if now >= deadline {
+			return
+		}
+		kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
+		kernel.ScheduleTimeout(int64(deadline - now))
+		_ = t
+	}
+}
+
+// sysMsleep is this kernel's msleep as a system call: kthreads sleep
+// through it so that the Go runtime knows the thread is blocked and hands
+// its P to another thread (entersyscall).
+func sysMsleep(f *amd64.TrapFrame) int64 {
+	sleepUntil(kernel.Nanotime() + f.RDI*1e6)
+	return 0
+}

@@ -1,0 +1,273 @@
+package mm
+
+import "gopreempt/arch/amd64"
+
+// The runtime's address space. The Go runtime manages its heap with mmap,
+// munmap and madvise as it would on Linux: at start-up it reserves about
+// 1.2 GiB of PROT_NONE address space that it may never use, maps its heap
+// arena index read-write and barely touches it, and asks for arenas at
+// hint addresses. So a mapping here is only a record (a vma); frames are
+// attached page by page when the page is first touched (fault.go), and
+// returned by munmap and MADV_DONTNEED. Reserving 1 GiB costs nothing.
+
+// The range handed out to the runtime. The low bound keeps clear of the
+// identity map; the high bound is Linux's usual user-space top.
+const (
+	UserBase = 1 << 32
+	UserTop  = 0x7fff_ffff_f000
+	mmapTop  = 0x7f00_0000_0000 // where address-less mmap starts, going down
+)
+
+// Protection bits, as mmap's prot argument.
+const (
+	PROT_NONE  = 0
+	PROT_READ  = 1
+	PROT_WRITE = 2
+	PROT_EXEC  = 4
+)
+
+const maxVMAs = 1024
+
+type vma struct {
+	start, end uintptr // [start, end), page aligned
+	prot       uint32
+}
+
+// space is the runtime's address space: a sorted array of disjoint vmas.
+var space struct {
+	lock amd64.RawLock
+	n    int
+	v    [maxVMAs]vma
+	// statistics
+	resident uint64 // pages currently backed by a frame
+	faults   uint64 // demand faults served
+}
+
+// Errno values returned (negated) by the mapping calls.
+const (
+	errNOMEM = 12
+	errINVAL = 22
+)
+
+func pageRound(n uintptr) uintptr { return (n + PageSize - 1) &^ (PageSize - 1) }
+
+// Map implements mmap for anonymous private memory: it returns the start
+// address or a negative errno. fixed means MAP_FIXED: replace whatever is
+// there. Otherwise hint is honoured when the range is free, as Linux does.
+func Map(hint, length uintptr, prot uint32, fixed bool) (uintptr, int) {
+	if length == 0 || hint&(PageSize-1) != 0 && fixed {
+		return 0, -errINVAL
+	}
+	length = pageRound(length)
+	fl := space.lock.Lock()
+	defer space.lock.Unlock(fl)
+	start := hint &^ (PageSize - 1)
+	switch {
+	case fixed:
+		if start < UserBase || start+length > UserTop || start+length < start {
+			return 0, -errINVAL
+		}
+		unmapRange(start, start+length)
+	case start >= UserBase && start+length <= UserTop && start+length > start && rangeFree(start, start+length):
+		// the hint is free: take it
+	default:
+		var ok bool
+		start, ok = findGap(length)
+		if !ok {
+			return 0, -errNOMEM
+		}
+	}
+	if !insert(vma{start, start + length, prot}) {
+		return 0, -errNOMEM
+	}
+	return start, 0
+}
+
+// Unmap implements munmap: the range stops being addressable and its
+// frames go back to the allocator.
+func Unmap(start, length uintptr) int {
+	if start&(PageSize-1) != 0 || length == 0 {
+		return -errINVAL
+	}
+	fl := space.lock.Lock()
+	unmapRange(start, start+pageRound(length))
+	space.lock.Unlock(fl)
+	return 0
+}
+
+// Discard implements MADV_DONTNEED: the range stays mapped but its frames
+// are released; the next touch reads zeroes (man 2 madvise).
+func Discard(start, length uintptr) int {
+	if start&(PageSize-1) != 0 {
+		return -errINVAL
+	}
+	end := start + pageRound(length)
+	fl := space.lock.Lock()
+	releaseFrames(start, end)
+	space.lock.Unlock(fl)
+	return 0
+}
+
+// Protect implements mprotect.
+func Protect(start, length uintptr, prot uint32) int {
+	if start&(PageSize-1) != 0 {
+		return -errINVAL
+	}
+	end := start + pageRound(length)
+	fl := space.lock.Lock()
+	defer space.lock.Unlock(fl)
+	if !covered(start, end) {
+		return -errNOMEM
+	}
+	splitAt(start)
+	splitAt(end)
+	for i := 0; i < space.n; i++ {
+		v := &space.v[i]
+		if v.start >= start && v.end <= end {
+			v.prot = prot
+		}
+	}
+	for va := start; va < end; va += PageSize {
+		if e := walk(va, false); e != nil && *e&PTE_P != 0 {
+			if prot == PROT_NONE {
+				pa := *e & pteAddr
+				*e = 0
+				FreeFrame(pa)
+				space.resident--
+			} else if prot&PROT_WRITE == 0 {
+				*e &^= PTE_W
+			} else {
+				*e |= PTE_W
+			}
+			amd64.Invlpg(va)
+		}
+	}
+	return 0
+}
+
+// Stats reports the vma count, resident pages and demand faults served.
+func Stats() (vmas int, resident, faults uint64) {
+	fl := space.lock.Lock()
+	vmas, resident, faults = space.n, space.resident, space.faults
+	space.lock.Unlock(fl)
+	return
+}
+
+// find returns the vma containing va.
+func find(va uintptr) *vma {
+	lo, hi := 0, space.n
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch v := &space.v[m]; {
+		case va < v.start:
+			hi = m
+		case va >= v.end:
+			lo = m + 1
+		default:
+			return v
+		}
+	}
+	return nil
+}
+
+func rangeFree(start, end uintptr) bool {
+	for i := 0; i < space.n; i++ {
+		if space.v[i].start < end && start < space.v[i].end {
+			return false
+		}
+	}
+	return true
+}
+
+func covered(start, end uintptr) bool {
+	for a := start; a < end; {
+		v := find(a)
+		if v == nil {
+			return false
+		}
+		a = v.end
+	}
+	return true
+}
+
+// findGap finds the highest free range of length below mmapTop.
+func findGap(length uintptr) (uintptr, bool) {
+	top := uintptr(mmapTop)
+	for i := space.n - 1; i >= -1; i-- {
+		var lo uintptr = UserBase
+		if i >= 0 {
+			if space.v[i].start >= top {
+				continue
+			}
+			lo = space.v[i].end
+		}
+		if top >= lo+length && top-length >= lo {
+			return top - length, true
+		}
+		if i >= 0 {
+			top = space.v[i].start
+		}
+	}
+	return 0, false
+}
+
+func insert(n vma) bool {
+	if space.n == maxVMAs {
+		return false
+	}
+	i := 0
+	for i < space.n && space.v[i].start < n.start {
+		i++
+	}
+	copy(space.v[i+1:space.n+1], space.v[i:space.n])
+	space.v[i] = n
+	space.n++
+	return true
+}
+
+// splitAt makes a vma boundary at a, if a falls inside one.
+func splitAt(a uintptr) {
+	v := find(a)
+	if v == nil || v.start == a {
+		return
+	}
+	tail := vma{a, v.end, v.prot}
+	v.end = a
+	insert(tail)
+}
+
+func unmapRange(start, end uintptr) {
+	splitAt(start)
+	splitAt(end)
+	releaseFrames(start, end)
+	j := 0
+	for i := 0; i < space.n; i++ {
+		if v := space.v[i]; v.start >= start && v.end <= end {
+			continue
+		}
+		space.v[j] = space.v[i]
+		j++
+	}
+	space.n = j
+}
+
+// releaseFrames unmaps every present page in [start, end) and frees its
+// frame. Only pages inside vmas can be present, so only those are walked.
+func releaseFrames(start, end uintptr) {
+	for i := 0; i < space.n; i++ {
+		v := &space.v[i]
+		s, e := v.start, v.end
+		if s < start {
+			s = start
+		}
+		if e > end {
+			e = end
+		}
+		for va := s; va < e; va += PageSize {
+			if pa, ok := unmapPage(va); ok {
+				FreeFrame(pa)
+				space.resident--
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Boot an already-built gopreempt Multiboot image (see cmd/mkimage) in QEMU
+# and exit with the status the kernel reports.
+#
+#   ./qemu.sh IMAGE [kernel command line...]
+#
+# Overridable: QEMU_SMP (1), QEMU_MEM (1G), QEMU_CPU (max), QEMU_ACCEL
+# (kvm when /dev/kvm is usable, else tcg). The serial console is on stdio
+# with the QEMU monitor multiplexed in: Ctrl-A X quits, Ctrl-A C toggles
+# the monitor. For tests and timeouts use bin/qemurun instead.
+set -euo pipefail
+
+if (($# < 1)); then
+	echo "usage: $0 IMAGE [kernel command line...]" >&2
+	exit 2
+fi
+image=$1
+shift
+
+# -accel kvm is fatal when /dev/kvm cannot be opened read-write, so only
+# ask for it when it can (QEMU opens it O_RDWR).
+accel=${QEMU_ACCEL:-}
+if [[ -z $accel ]]; then
+	if [[ -r /dev/kvm && -w /dev/kvm ]]; then accel=kvm; else accel=tcg; fi
+fi
+
+# -no-reboot turns a triple fault into a plain exit 0 instead of an
+# endless reboot loop; isa-debug-exit makes a write of V to port 0xf4
+# exit QEMU with status (V<<1)|1 (internal/exitstatus).
+# QEMU's stderr is kept aside so its errors can be recognised below.
+errlog=$(mktemp)
+trap 'rm -f "$errlog"' EXIT
+status=0
+qemu-system-x86_64 \
+	-kernel "$image" -append "$*" \
+	-no-reboot -display none -serial mon:stdio \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-m "${QEMU_MEM:-1G}" -smp "${QEMU_SMP:-1}" -cpu "${QEMU_CPU:-max}" \
+	-accel "$accel" 2>"$errlog" || status=$?
+cat "$errlog" >&2
+
+# Decode as internal/exitstatus does. QEMU's own errors exit 1 too, which
+# would read as the kernel reporting 0; a guest report prints nothing on
+# stderr, so anything there besides warnings means QEMU failed.
+if ((status == 1)) && grep -qv -e 'warning:' -e '^[[:space:]]*$' "$errlog"; then
+	echo "qemu.sh: qemu-system-x86_64 failed" >&2
+	exit 126
+elif ((status == 0)); then
+	echo "qemu.sh: kernel stopped without reporting a status (triple fault or reset)" >&2
+	exit 125
+elif ((status % 2 == 0)); then
+	echo "qemu.sh: qemu-system-x86_64 failed (exit status $status)" >&2
+	exit 126
+fi
+v=$((status >> 1))
+case $v in
+112) echo "qemu.sh: kernel oops: CPU exception in kernel code" >&2 ;;
+113) echo "qemu.sh: kernel BUG: a debug check fired under panic=exit" >&2 ;;
+114) echo "qemu.sh: kernel out of memory" >&2 ;;
+115) echo "qemu.sh: malformed kernel command line" >&2 ;;
+116) echo "qemu.sh: kernel halted" >&2 ;;
+esac
+exit "$v"
