@@ -23,6 +23,7 @@ import (
 	"gopreempt/kernel"
 	"gopreempt/linux"
 	"gopreempt/mm"
+	"gopreempt/rtc"
 )
 
 const bootStackSize = 256 << 10
@@ -67,6 +68,7 @@ func start(magic, info uintptr) {
 	kernel.InstallTrapHooks()
 	linux.Init()
 	irq.InitBootCPU(kernel.HZ)
+	kernel.SetBootRealtime(rtc.Read().Unix() * 1e9)
 	banner()
 
 	sp := buildInitStack()
@@ -156,3 +158,7 @@ func banner() {
 		U(free * mm.PageSize >> 20).S(" MiB free, top of RAM ").X(memTop).Emit()
 	kernel.Pr(kernel.KERN_INFO).S("command line:").B(cmdlineArgs()).Emit()
 }
+
+// Booted reports whether this program was started by the gopreempt boot
+// code (false when it runs as an ordinary Linux process).
+func Booted() bool { return booted }

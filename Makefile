@@ -1,0 +1,75 @@
+# gopreempt: a preemptible teaching kernel in Go.
+#
+#   make run    build the kernel and boot the demo in QEMU
+#   make test   run every test: host tests, kernel-mode tests, system tests
+#   make ktest PKG=./kernel RUN=TestPreemptNesting   one kernel-mode test
+#
+# Both install what they need on a fresh Debian machine (QEMU through
+# apt-get when it is missing, Go modules through the module proxy).
+
+GO      ?= go
+KGOENV  := GOOS=linux GOARCH=amd64 CGO_ENABLED=0
+# The kernel's entry point and load address (see boot/start.go).
+KLDFLAGS := -ldflags='-E=gopreempt/boot.entry32 -T=0x400000'
+QEMURUN := $(CURDIR)/bin/qemurun
+
+# Packages whose tests run on the host, and packages whose tests run
+# inside the kernel under QEMU (each imports gopreempt/internal/ktest).
+HOST_PKGS   := ./boot/cmdline ./rtc ./internal/... ./cmd/... ./tests/...
+KERNEL_PKGS := ./kernel ./linux ./mm
+
+# Command line for `make run` and for kernel-mode tests.
+CMDLINE      ?= loglevel=6
+KTEST_CMDLINE ?= loglevel=5 panic=exit
+
+.PHONY: all deps build run test vet hosttest kerneltest ktest clean
+
+all: build
+
+deps:
+	@command -v qemu-system-x86_64 >/dev/null 2>&1 || { \
+		echo "installing QEMU (qemu-system-x86) with apt-get"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-x86; }
+	$(GO) mod download
+
+bin/qemurun: deps $(shell find cmd/qemurun internal -name '*.go')
+	$(GO) build -o $@ ./cmd/qemurun
+
+bin/mkimage: $(shell find cmd/mkimage internal -name '*.go')
+	$(GO) build -o $@ ./cmd/mkimage
+
+bin/gopreempt.elf: FORCE
+	$(KGOENV) $(GO) build $(KLDFLAGS) -o $@ ./cmd/gopreempt
+
+bin/gopreempt.img: bin/gopreempt.elf bin/mkimage
+	bin/mkimage -o $@ bin/gopreempt.elf
+
+build: bin/qemurun bin/gopreempt.img
+
+run: build
+	GOPREEMPT_CMDLINE="$(CMDLINE)" $(QEMURUN) -i bin/gopreempt.elf
+
+vet:
+	$(KGOENV) $(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+
+hosttest: bin/qemurun
+	$(GO) test -count=1 $(HOST_PKGS)
+
+kerneltest: bin/qemurun
+	GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 $(KLDFLAGS) \
+		-exec $(QEMURUN) -timeout=10m $(KERNEL_PKGS)
+
+test: vet hosttest kerneltest
+
+# One kernel-mode test: make ktest PKG=./kernel RUN=TestName
+PKG ?= ./kernel
+RUN ?= .
+ktest: bin/qemurun
+	GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 -v $(KLDFLAGS) \
+		-exec $(QEMURUN) -run '$(RUN)' $(PKG)
+
+clean:
+	rm -rf bin
+
+FORCE:
