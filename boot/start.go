@@ -92,7 +92,7 @@ func initMemory() {
 		if r.typ != 1 {
 			continue
 		}
-		kernel.Pr(kernel.KERN_DEBUG).S("memory: RAM ").X(r.base).S("-").X(r.base+r.length).Emit()
+		kernel.Pr(kernel.KERN_DEBUG).S("memory: RAM ").X(r.base).S("-").X(r.base + r.length).Emit()
 		mm.AddFree(r.base, r.base+r.length)
 		if r.base+r.length > top {
 			top = r.base + r.length
