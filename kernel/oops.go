@@ -13,7 +13,7 @@ import (
 // says which exception, where (RIP, and CR2 for a page fault), the full
 // register state, the instruction bytes at RIP, the task, and a backtrace
 // that follows the frame-pointer chain (Go keeps RBP as a frame pointer on
-// amd64). Backtrace lines carry raw addresses as "[<...>]", which the host
+// amd64). Backtrace lines carry raw addresses as "[<0x...>]", which the host
 // runner resolves to function, file and line from the kernel image.
 // Where it is safe (the fault happened in a goroutine, not in a handler),
 // the report is finished in that goroutine with the instruction decoded
@@ -52,11 +52,17 @@ func oops(f *amd64.TrapFrame, why string) {
 		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).Emit()
 	dumpCode(f.RIP)
 	Pr(KERN_EMERG).S("Backtrace:").Emit()
-	Pr(KERN_EMERG).S("  [<").X16(f.RIP).S(">]").Emit()
+	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
 	backtrace(uintptr(f.RBP), 32)
 	if OopsInTaskHook != nil && OopsInTaskHook(f, why) {
 		return // finished in task context, which ends the machine
 	}
+	endOops()
+}
+
+// endOops closes a report, from exception context or from the task-context
+// half (oops_task.go), and ends the machine.
+func endOops() {
 	Pr(KERN_EMERG).S("---[ end Kernel oops ]---").Emit()
 	die(StatusOops)
 }
@@ -121,7 +127,7 @@ func backtrace(bp uintptr, max int) {
 		if ret == 0 {
 			return
 		}
-		Pr(KERN_EMERG).S("  [<").X16(ret).S(">]").Emit()
+		Pr(KERN_EMERG).S("  [<0x").X16(ret).S(">]").Emit()
 		next := *(*uintptr)(addr.Ptr(bp))
 		if next <= bp {
 			return // frames go up the stack; anything else is garbage

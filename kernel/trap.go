@@ -25,12 +25,13 @@ func handleTrap(f *amd64.TrapFrame) {
 		amd64.Sti()
 		SyscallHook(f)
 		amd64.Cli()
-		// A system call is a preemption point on every model: the
-		// return to the caller is where a Linux task returning to
-		// user mode would be rescheduled.
+		// The return from a system call is a preemption point on every
+		// model, as a Linux task's return to user mode is. It is a
+		// preemption (PREEMPT_ACTIVE), not a sleep: the caller may be
+		// between set_current_state() and its own schedule().
 		if NeedResched() && PreemptCount() == 0 {
 			amd64.Sti()
-			schedule()
+			condReschedNow()
 			amd64.Cli()
 		}
 	case f.Vector < 32:

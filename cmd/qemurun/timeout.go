@@ -9,7 +9,7 @@ import (
 // testTimeoutSlack is added to a test binary's own -test.timeout: the Go
 // testing package panics with a goroutine dump when that expires, and the
 // kernel needs time to print it and report before QEMU is killed.
-const testTimeoutSlack = 60 * time.Second
+const testTimeoutSlack = 30 * time.Second
 
 // defaultTimeout bounds non-interactive runs with nothing better to go on,
 // so a hung kernel cannot stall CI forever.

@@ -14,10 +14,10 @@ func TestDeriveTimeout(t *testing.T) {
 	}{
 		{"flag wins", timeoutSources{flagSet: true, flag: 30 * time.Second, progArgs: goTest, env: "1h"}, 30 * time.Second},
 		{"flag zero means none", timeoutSources{flagSet: true, flag: 0, progArgs: goTest}, 0},
-		{"go test timeout plus slack", timeoutSources{progArgs: goTest, env: "1h"}, 11 * time.Minute},
+		{"go test timeout plus slack", timeoutSources{progArgs: goTest, env: "1h"}, 10*time.Minute + testTimeoutSlack},
 		{"go test timeout disabled", timeoutSources{progArgs: []string{"-test.timeout=0"}, env: "1h"}, 0},
-		{"double dash, separate value", timeoutSources{progArgs: []string{"--test.timeout", "2m"}}, 3 * time.Minute},
-		{"last occurrence wins", timeoutSources{progArgs: []string{"-test.timeout=1m", "-test.timeout=5m"}}, 6 * time.Minute},
+		{"double dash, separate value", timeoutSources{progArgs: []string{"--test.timeout", "2m"}}, 2*time.Minute + testTimeoutSlack},
+		{"last occurrence wins", timeoutSources{progArgs: []string{"-test.timeout=1m", "-test.timeout=5m"}}, 5*time.Minute + testTimeoutSlack},
 		{"after -- is not a flag", timeoutSources{progArgs: []string{"--", "-test.timeout=1m"}}, defaultTimeout},
 		{"env", timeoutSources{progArgs: []string{"-v"}, env: "90s"}, 90 * time.Second},
 		{"env zero", timeoutSources{env: "0"}, 0},

@@ -1,0 +1,130 @@
+package kernel
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Kernel threads.
+//
+// A kthread is Go code that runs on a task of its own for its whole life:
+// a goroutine locked to its runtime thread (runtime.LockOSThread), whose
+// thread is a kernel task made by clone. So "the current task" inside a
+// kthread is always the same task, and the kernel's scheduler, not the Go
+// scheduler, decides when it runs: it is preempted by the timer, sleeps in
+// wait queues, has a nice value.
+//
+// One thing the Go runtime adds: Go code runs only on a thread that holds
+// a P, and there are GOMAXPROCS of them. If there were fewer Ps than
+// runnable kthreads, the runtime would serialize them, whatever the
+// kernel's scheduler decided. So kthread_run raises GOMAXPROCS to leave
+// one P per kthread plus one per CPU for everything else. And the
+// runtime's own preemption of a goroutine (at a function prologue, when it
+// has run for 10 ms) does not move a locked goroutine: it only parks the
+// thread until the goroutine may run again.
+type Kthread struct {
+	name   string
+	fn     func(k *Kthread)
+	task   atomic.Pointer[Task]
+	stop   atomic.Bool
+	done   chan struct{}
+	nice   int32
+	exitPC uint32 // preempt_count found when fn returned
+}
+
+var kthreads struct {
+	mu    sync.Mutex
+	count int
+}
+
+// KthreadRun creates and starts a kthread running fn (Linux's
+// kthread_run). fn should return when k.ShouldStop() reports true.
+func KthreadRun(name string, fn func(k *Kthread)) *Kthread {
+	return KthreadRunNice(name, 0, fn)
+}
+
+// KthreadRunNice is KthreadRun with a nice value (-20..19).
+func KthreadRunNice(name string, nice int, fn func(k *Kthread)) *Kthread {
+	k := &Kthread{name: name, fn: fn, done: make(chan struct{}), nice: int32(nice)}
+	kthreads.mu.Lock()
+	kthreads.count++
+	if want := kthreads.count + OnlineCPUs(); runtime.GOMAXPROCS(0) < want {
+		runtime.GOMAXPROCS(want)
+	}
+	kthreads.mu.Unlock()
+	started := make(chan struct{})
+	go k.main(started)
+	<-started
+	return k
+}
+
+func (k *Kthread) main(started chan struct{}) {
+	runtime.LockOSThread()
+	// Never unlocked: when fn returns the goroutine exits still locked,
+	// and the runtime ends its thread, so the task dies with the kthread.
+	t := Current()
+	t.SetName(k.name)
+	t.kind = taskKthread
+	SetNice(t, k.nice)
+	k.task.Store(t)
+	close(started)
+	defer func() {
+		k.exitPC = Current().ThreadInfo.PreemptCount
+		if k.exitPC&PREEMPT_MASK != 0 {
+			ReportBug(BugUnbalancedKthreadExit, k.name)
+		}
+		kthreads.mu.Lock()
+		kthreads.count--
+		kthreads.mu.Unlock()
+		close(k.done)
+	}()
+	k.fn(k)
+}
+
+// Task returns the kthread's task.
+func (k *Kthread) Task() *Task { return k.task.Load() }
+
+// ShouldStop reports whether KthreadStop has been called
+// (kthread_should_stop). It is never inlined and calls a function, so it
+// has a stack-check prologue (the compiler leaves it out of leaf
+// functions): the point where the Go runtime can stop the goroutine for a
+// garbage collection. Without asynchronous
+// preemption (signals are not delivered yet), a loop with no such point
+// would hold up every stop-the-world for as long as it runs.
+//
+//go:noinline
+func (k *Kthread) ShouldStop() bool {
+	goPreemptPoint()
+	return k.stop.Load()
+}
+
+//go:noinline
+func goPreemptPoint() {}
+
+// KthreadStop asks k to stop, wakes it if it sleeps, and waits until fn
+// has returned (kthread_stop).
+func KthreadStop(k *Kthread) {
+	k.stop.Store(true)
+	WakeUpProcess(k.Task())
+	<-k.done
+}
+
+// Done is closed when the kthread's function has returned.
+func (k *Kthread) Done() <-chan struct{} { return k.done }
+
+// ExitPreemptCount is the preempt_count the kthread had when it returned.
+func (k *Kthread) ExitPreemptCount() uint32 { return k.exitPC }
+
+// SetNice sets a task's nice value: the scheduler gives lower values
+// longer time slices and lets them preempt higher values on wake-up.
+func SetNice(t *Task, nice int32) {
+	if nice < -20 {
+		nice = -20
+	}
+	if nice > 19 {
+		nice = 19
+	}
+	t.Nice = nice
+	t.Slice = sliceFor(nice)
+}

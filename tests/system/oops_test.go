@@ -1,0 +1,80 @@
+package system
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The oops report, end to end: the raw part printed in exception context
+// (kernel/oops.go) and the part finished on the faulting goroutine
+// (kernel/oops_task.go), then QEMU's exit with the oops status.
+
+const statusOops = 112 // internal/exitstatus.Oops
+
+// wildAddr is where testdata/oops writes (its const wild), as the report
+// prints CR2: 16 hex digits.
+const wildAddr = "00000dead0000000"
+
+func TestOopsReport(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := boot(t, buildKernel(t, "oops"), bootConfig{})
+	r.wantStatus(t, statusOops)
+	r.wantOutput(t,
+		"Oops: page fault (#PF)",
+		"CR2: "+wildAddr,
+		"RIP: ", "RAX: ", "R15: ",
+		"Task: ",
+		"Backtrace:",
+		"Go traceback:",
+		"---[ end Kernel oops ]---",
+	)
+
+	// The decoded instruction is the store through the wild pointer, in
+	// Go syntax (MOVQ ...) with the Intel form (mov ...) beside it.
+	if !regexp.MustCompile(`(?m)^Code: MOV\w* .*\(Intel: mov `).MatchString(r.output) {
+		t.Errorf("no decoded MOV on a Code: line; output:\n%s", r.output)
+	}
+
+	// The Go traceback names the function that faulted, and the report
+	// ends after it.
+	_, trace, ok := strings.Cut(r.output, "Go traceback:")
+	if !ok {
+		return // reported above
+	}
+	if !strings.Contains(trace, "main.scribble(") {
+		t.Errorf("Go traceback does not name main.scribble:\n%s", trace)
+	}
+	if !strings.Contains(trace, "end Kernel oops") {
+		t.Errorf("the report does not end after the Go traceback:\n%s", trace)
+	}
+}
+
+func TestOopsInvalidOpcode(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := boot(t, buildKernel(t, "ud2"), bootConfig{})
+	r.wantStatus(t, statusOops)
+	r.wantOutput(t,
+		"Oops: invalid opcode (#UD)",
+		"Code: UD2",
+		"main.ud2(",
+		"end Kernel oops",
+	)
+}
+
+// A breakpoint is a trap: the CPU reports the address after INT3, and the
+// report must still decode the INT3 itself.
+func TestOopsBreakpoint(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := boot(t, buildKernel(t, "breakpoint"), bootConfig{})
+	r.wantStatus(t, statusOops)
+	r.wantOutput(t,
+		"Oops: breakpoint (#BP)",
+		"Code: INT $0x3",
+		"amd64.Int3(",
+		"end Kernel oops",
+	)
+}
