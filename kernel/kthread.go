@@ -64,6 +64,9 @@ func (k *Kthread) main(started chan struct{}) {
 	// Never unlocked: when fn returns the goroutine exits still locked,
 	// and the runtime ends its thread, so the task dies with the kthread.
 	t := Current()
+	// The thread may outlive the kthread (the runtime keeps its main
+	// thread): remember what it was, to give it back.
+	oldName, oldKind, oldNice := t.Name, t.kind, t.Nice
 	t.SetName(k.name)
 	t.kind = taskKthread
 	SetNice(t, k.nice)
@@ -74,6 +77,8 @@ func (k *Kthread) main(started chan struct{}) {
 		if k.exitPC&PREEMPT_MASK != 0 {
 			ReportBug(BugUnbalancedKthreadExit, k.name)
 		}
+		t.Name, t.kind = oldName, oldKind
+		SetNice(t, oldNice)
 		kthreads.mu.Lock()
 		kthreads.count--
 		kthreads.mu.Unlock()

@@ -1,5 +1,11 @@
 package kernel
 
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
 // Scheduling statistics, per task and per CPU: what a student looks at to
 // see preemption happen. Voluntary switches are a task giving up the CPU
 // (blocking, yielding); involuntary ones are preemptions, split by where
@@ -46,3 +52,24 @@ func notePreemptOff(t *Task, ns uint64) {
 
 // CPUStatsOf returns a copy of CPU cpu's statistics.
 func CPUStatsOf(cpu int) CPUStats { return runqueues[cpu].Stats }
+
+// WriteSchedStats prints every task's statistics and each CPU's, as a
+// table (task context: it uses fmt).
+func WriteSchedStats(w io.Writer) {
+	fmt.Fprintf(w, "%5s %-15s %4s %8s %8s %8s %8s %7s %12s\n",
+		"PID", "TASK", "NICE", "VOLUN", "INVOL", "P-ENABLE", "P-IRQ", "TICKS", "MAX-PREEMPT-OFF")
+	ForEachTask(func(t *Task) {
+		if t.kind == taskIdle || t.State == TASK_DEAD {
+			return
+		}
+		s := &t.Stats
+		fmt.Fprintf(w, "%5d %-15s %4d %8d %8d %8d %8d %7d %12v\n", t.Pid, t.NameString(), t.Nice,
+			s.Voluntary, s.Involuntary, s.PreemptFromEnable, s.PreemptFromIRQ, s.Ticks,
+			time.Duration(s.MaxPreemptOff))
+	})
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		s := runqueues[cpu].Stats
+		fmt.Fprintf(w, "cpu%d: %d switches, %d ticks, preemptions %d at preempt_enable and %d on interrupt return, %d idle halts, longest preempt-off %v\n",
+			cpu, s.Switches, s.Ticks, s.PreemptFromEnable, s.PreemptFromIRQ, s.IdleHalts, time.Duration(s.MaxPreemptOff))
+	}
+}
