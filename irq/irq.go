@@ -69,6 +69,7 @@ func Install() {
 	kernel.IRQHook = Do
 	Register(VecTimer, timerInterrupt)
 	Register(VecResched, func() {}) // the work is on the return path
+	kernel.SetReschedIPI(SendReschedIPI)
 }
 
 // timerInterrupt is the local APIC timer's handler: the scheduler tick.

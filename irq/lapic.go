@@ -112,3 +112,21 @@ func SetHZ(hz int) {
 	startTimer(hz)
 	LocalIrqRestore(fl)
 }
+
+// InitAPCPU sets up interrupts on an application processor: its local
+// APIC on, its timer running at the boot CPU's rate (the timer input
+// clock is the same on every CPU, so the boot CPU's calibration holds).
+func InitAPCPU() {
+	enableLAPIC()
+	startTimer(kernel.HZ)
+}
+
+// apicIDs maps logical CPU numbers to local APIC IDs, for IPIs.
+var apicIDs [kernel.MaxCPUs]uint32
+
+// SetAPICID records the local APIC ID of logical CPU cpu.
+func SetAPICID(cpu int, id uint32) { apicIDs[cpu] = id }
+
+// SendReschedIPI interrupts CPU cpu so that it looks at need_resched on
+// its way out of the interrupt (the work is on the return path).
+func SendReschedIPI(cpu int) { SendIPI(apicIDs[cpu], VecResched) }

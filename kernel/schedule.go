@@ -131,5 +131,13 @@ func Yield() {
 // OnlineCPUs is the number of CPUs taking part in scheduling.
 var onlineCPUs = 1
 
+// SetCPUOnline marks CPU cpu as taking part in scheduling: called by the
+// bring-up code on that CPU once its idle task exists and its timer runs.
+func SetCPUOnline(cpu int) {
+	if cpu+1 > onlineCPUs {
+		onlineCPUs = cpu + 1
+	}
+}
+
 // OnlineCPUs returns the number of CPUs online.
 func OnlineCPUs() int { return onlineCPUs }

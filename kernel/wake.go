@@ -49,9 +49,12 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 	}
 }
 
-// sendReschedIPI asks CPU cpu to look at need_resched. Set by the SMP
-// bring-up code; without other CPUs there is nothing to do.
+// sendReschedIPI asks CPU cpu to look at need_resched. The irq package
+// provides it (a reschedule IPI through the local APIC).
 var sendReschedIPIHook func(cpu int)
+
+// SetReschedIPI installs the reschedule-IPI sender. Boot time only.
+func SetReschedIPI(fn func(cpu int)) { sendReschedIPIHook = fn }
 
 func sendReschedIPI(cpu int) {
 	if sendReschedIPIHook != nil {

@@ -19,8 +19,8 @@ import (
 	"sync"
 	"time"
 
-	_ "gopreempt/boot"
 	"gopreempt/arch/amd64"
+	_ "gopreempt/boot"
 	"gopreempt/kernel"
 )
 
