@@ -16,7 +16,7 @@ QEMURUN := $(CURDIR)/bin/qemurun
 # Packages whose tests run on the host, and packages whose tests run
 # inside the kernel under QEMU (each imports gopreempt/internal/ktest).
 HOST_PKGS   := ./boot/cmdline ./rtc ./internal/... ./cmd/... ./tests/...
-KERNEL_PKGS := ./kernel ./linux ./mm
+KERNEL_PKGS := ./kernel ./percpu
 
 # Command line for `make run` and for kernel-mode tests.
 CMDLINE      ?= loglevel=6

@@ -23,6 +23,7 @@ import (
 	"gopreempt/kernel"
 	"gopreempt/linux"
 	"gopreempt/mm"
+	"gopreempt/percpu"
 	"gopreempt/rtc"
 )
 
@@ -34,8 +35,6 @@ var (
 	bootG     [128]uintptr
 	bootTLS   [2]uintptr
 )
-
-var cpu0 amd64.CPULocal
 
 // booted is set once start runs: it tells this package's init that it
 // runs on gopreempt and not as an ordinary Linux program (host tests).
@@ -58,7 +57,7 @@ func start(magic, info uintptr) {
 	}
 	readMultiboot(info)
 	initMemory()
-	initCPU(&cpu0, 0)
+	initCPU(percpu.CPULocal(0), 0)
 
 	lo := uintptr(unsafe.Pointer(&bootStack[0]))
 	if kernel.NewIdleTask(0, lo, lo+bootStackSize) == nil {

@@ -83,12 +83,10 @@ func CopyThread(parent *amd64.TrapFrame, stack uintptr, setTLS bool, tls uintptr
 func WakeUpNewTask(t *Task) { wakeUpNewTask(t) }
 
 func wakeUpNewTask(t *Task) {
-	rq := thisRQ()
-	fl := rq.lock.Lock()
-	t.ThreadInfo.CPU = uint32(rq.cpu)
-	rq.enqueue(t)
-	checkPreemptWakeup(rq, t)
-	rq.lock.Unlock(fl)
+	t.ThreadInfo.CPU = thisCPUID()
+	cpu := selectTaskRQ(t)
+	t.ThreadInfo.CPU = uint32(cpu)
+	activateOn(t, cpu)
 }
 
 func copyFPUImage(f *amd64.TrapFrame, area uintptr) {

@@ -20,6 +20,10 @@ func cpuIdle() {
 			schedule()
 			continue
 		}
+		if loadBalance(rq) {
+			amd64.Sti()
+			continue
+		}
 		rq.Stats.IdleHalts++
 		amd64.Halt()
 	}

@@ -37,6 +37,8 @@ func schedule() {
 	switch {
 	case prev.kind == taskIdle:
 		// the idle task is never queued
+	case prev.migrateTo != 0:
+		// leaving for another CPU: queued there by finishSwitch
 	case prev.State == TASK_RUNNING || preempted: // <- the PREEMPT_ACTIVE rule
 		rq.enqueue(prev)
 	default:
@@ -95,10 +97,13 @@ func finishSwitch() {
 	prev := switchPrev[rq.cpu].ptr()
 	prev.onCPU = false
 	dead := prev.State == TASK_DEAD
+	migrate := prev.migrateTo != 0 && !dead
 	fl := rq.lockFlags
 	rq.lock.Unlock(fl)
 	if dead {
 		reapTask(prev)
+	} else if migrate {
+		migrateAfterSwitch(prev)
 	}
 }
 

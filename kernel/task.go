@@ -50,6 +50,10 @@ type Task struct {
 	FutexKey  uintptr
 	FutexNext taskRef
 
+	// CPUs the task may run on (bit n: CPU n); 0 means all.
+	Allowed   uint64
+	migrateTo int32 // CPU+1 to move to after it is switched out, or 0
+
 	ExitCode      int32
 	ClearChildTID uintptr // CLONE_CHILD_CLEARTID address
 

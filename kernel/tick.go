@@ -23,6 +23,9 @@ func schedulerTick() {
 	rq.Stats.Ticks++
 	runTimers(Nanotime())
 
+	if rq.Stats.Ticks%16 == uint64(rq.cpu)%16 && loadBalance(rq) && Current().kind != taskIdle {
+		SetTskNeedResched(Current())
+	}
 	curr := Current()
 	curr.Stats.Ticks++
 	if curr.kind == taskIdle {

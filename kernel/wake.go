@@ -18,8 +18,19 @@ func WakeUpProcess(t *Task) bool {
 }
 
 func tryToWakeUp(t *Task, states int32) bool {
-	rq := cpuRQ(t.ThreadInfo.CPU)
-	fl := rq.lock.Lock()
+	var rq *RunQueue
+	var fl uint64
+	for {
+		// t may be moved between reading its CPU and taking that
+		// CPU's lock; recheck under the lock.
+		cpu := t.ThreadInfo.CPU
+		rq = cpuRQ(cpu)
+		fl = rq.lock.Lock()
+		if t.ThreadInfo.CPU == cpu {
+			break
+		}
+		rq.lock.Unlock(fl)
+	}
 	if t.State&states == 0 {
 		rq.lock.Unlock(fl)
 		return false
@@ -27,6 +38,13 @@ func tryToWakeUp(t *Task, states int32) bool {
 	t.State = TASK_RUNNING
 	t.Stats.Wakeups++
 	if !t.onCPU && !t.onRQ {
+		if target := selectTaskRQ(t); target != rq.cpu {
+			// Place it elsewhere: an idle CPU, or one it is allowed on.
+			t.ThreadInfo.CPU = uint32(target)
+			rq.lock.Unlock(fl)
+			activateOn(t, target)
+			return true
+		}
 		rq.enqueue(t)
 		checkPreemptWakeup(rq, t)
 	}
@@ -60,4 +78,24 @@ func sendReschedIPI(cpu int) {
 	if sendReschedIPIHook != nil {
 		sendReschedIPIHook(cpu)
 	}
+}
+
+// selectTaskRQ chooses the CPU a woken task goes to: where it last ran,
+// unless it may not run there, or that CPU is busy and another CPU it
+// may use is idle (Linux's select_task_rq, much simplified).
+func selectTaskRQ(t *Task) int {
+	prev := int(t.ThreadInfo.CPU)
+	if !allowedOn(t, prev) {
+		return firstAllowed(t)
+	}
+	if runqueues[prev].curr.ptr().kind == taskIdle {
+		return prev
+	}
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		q := &runqueues[cpu]
+		if cpu != prev && allowedOn(t, cpu) && q.curr != 0 && q.curr.ptr().kind == taskIdle && q.nrRunning == 0 {
+			return cpu
+		}
+	}
+	return prev
 }
