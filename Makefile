@@ -19,7 +19,7 @@ HOST_PKGS   := ./boot/cmdline ./rtc ./internal/... ./cmd/... ./tests/...
 KERNEL_PKGS := ./kernel ./percpu
 
 # Command line for `make run` and for kernel-mode tests.
-CMDLINE      ?= loglevel=6
+CMDLINE      ?= loglevel=6 demo=percpu
 KTEST_CMDLINE ?= loglevel=5 panic=exit
 
 .PHONY: all deps build run test vet hosttest kerneltest ktest clean

@@ -7,7 +7,9 @@
 // model at work, under whichever model the command line chose
 // (preempt=none|voluntary|full): a CPU-bound kthread next to a counting
 // one, with and without preempt_disable(), and the scheduler's
-// statistics at the end.
+// statistics at the end. With demo=percpu on the kernel command line (the
+// default of `make run`) a third part shows per-CPU counters updated
+// safely and unsafely under preemption (percpu_demo.go).
 package main
 
 import (
@@ -20,7 +22,7 @@ import (
 	"time"
 
 	"gopreempt/arch/amd64"
-	_ "gopreempt/boot"
+	"gopreempt/boot"
 	"gopreempt/kernel"
 )
 
@@ -31,9 +33,14 @@ func main() {
 	allocate()
 
 	fmt.Println()
-	fmt.Println("=== part 2: preemption (model", modelName(), ") ===")
+	fmt.Printf("=== part 2: preemption (preempt=%s) ===\n", modelName())
 	preemptionDemo(false)
 	preemptionDemo(true)
+	if boot.Options.Demo == "percpu" {
+		fmt.Println()
+		fmt.Println("=== part 3: per-CPU counters under preemption ===")
+		percpuDemo(5 * time.Second)
+	}
 	fmt.Println()
 	kernel.WriteSchedStats(os.Stdout)
 	fmt.Println("demo finished")
