@@ -22,7 +22,7 @@ KERNEL_PKGS := ./kernel ./percpu
 CMDLINE      ?= loglevel=6 demo=percpu
 KTEST_CMDLINE ?= loglevel=5 panic=exit
 
-.PHONY: all deps build run test vet hosttest kerneltest ktest clean
+.PHONY: all deps build run test vet hosttest kerneltest ktest bench clean
 
 all: build
 
@@ -73,3 +73,9 @@ clean:
 	rm -rf bin
 
 FORCE:
+
+# Kernel-mode benchmarks: make bench [SMP=4]
+SMP ?= 1
+bench: bin/qemurun
+	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="loglevel=4" $(KGOENV) $(GO) test -count=1 -run '^$$' -bench . \
+		$(KLDFLAGS) -exec $(QEMURUN) ./percpu

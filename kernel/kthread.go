@@ -31,6 +31,7 @@ type Kthread struct {
 	done   chan struct{}
 	nice   int32
 	exitPC uint32 // preempt_count found when fn returned
+	final  TaskStats
 }
 
 var kthreads struct {
@@ -74,6 +75,7 @@ func (k *Kthread) main(started chan struct{}) {
 	close(started)
 	defer func() {
 		k.exitPC = Current().ThreadInfo.PreemptCount
+		k.final = t.Stats
 		if k.exitPC&PREEMPT_MASK != 0 {
 			ReportBug(BugUnbalancedKthreadExit, k.name)
 		}
@@ -87,8 +89,20 @@ func (k *Kthread) main(started chan struct{}) {
 	k.fn(k)
 }
 
-// Task returns the kthread's task.
+// Task returns the kthread's task. After the kthread has finished the task
+// may be gone: use Stats for its final statistics.
 func (k *Kthread) Task() *Task { return k.task.Load() }
+
+// Stats returns the kthread's scheduling statistics: live while it runs,
+// as they were when it returned once it is done.
+func (k *Kthread) Stats() TaskStats {
+	select {
+	case <-k.done:
+		return k.final
+	default:
+		return k.Task().Stats
+	}
+}
 
 // ShouldStop reports whether KthreadStop has been called
 // (kthread_should_stop). It is never inlined and calls a function, so it

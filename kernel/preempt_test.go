@@ -68,7 +68,7 @@ func spin(d time.Duration) {
 // progressDuringSpin runs a CPU-bound kthread that spins for 400 ms
 // (inside preempt_disable when disabled is set) next to a kthread that
 // counts, and returns how far the counter advanced during the spin.
-func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner *kernel.Task) {
+func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner kernel.TaskStats) {
 	var counter atomic.Uint64
 	// The counter is well-behaved kernel code: it offers to reschedule
 	// (cond_resched) on every round, which is what lets anything else run
@@ -81,8 +81,7 @@ func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner *
 	})
 	defer kernel.KthreadStop(counting)
 	time.Sleep(20 * time.Millisecond)
-	inKthread(t, "spinner", func(k *kernel.Kthread) {
-		spinner = k.Task()
+	k := kernel.KthreadRun("spinner", func(k *kernel.Kthread) {
 		if disabled {
 			kernel.PreemptDisable()
 		}
@@ -93,7 +92,12 @@ func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner *
 			kernel.PreemptEnable()
 		}
 	})
-	return progress, spinner
+	select {
+	case <-k.Done():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the spinner did not finish within 60 s")
+	}
+	return progress, k.Stats()
 }
 
 func withModel(m kernel.PreemptModel, fn func()) {
@@ -109,10 +113,10 @@ func TestTimerPreemptsSpinnerUnderFull(t *testing.T) {
 		if p == 0 {
 			t.Fatalf("preempt=full: the counter made no progress while another kthread spun for 400 ms")
 		}
-		if sp.Stats.PreemptFromIRQ == 0 {
+		if sp.PreemptFromIRQ == 0 {
 			t.Errorf("the spinner was never preempted on interrupt return")
 		}
-		t.Logf("counter advanced %d during the spin; spinner preempted %d times from IRQ", p, sp.Stats.PreemptFromIRQ)
+		t.Logf("counter advanced %d during the spin; spinner preempted %d times from IRQ", p, sp.PreemptFromIRQ)
 	})
 }
 
@@ -122,8 +126,8 @@ func TestNoPreemptionUnderNone(t *testing.T) {
 		if kernel.OnlineCPUs() == 1 && p != 0 {
 			t.Fatalf("preempt=none: the counter advanced %d while the spinner held the only CPU", p)
 		}
-		if sp.Stats.PreemptFromIRQ != 0 {
-			t.Errorf("preempt=none: %d preemptions from IRQ", sp.Stats.PreemptFromIRQ)
+		if sp.PreemptFromIRQ != 0 {
+			t.Errorf("preempt=none: %d preemptions from IRQ", sp.PreemptFromIRQ)
 		}
 	})
 }
@@ -135,11 +139,11 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 			if kernel.OnlineCPUs() == 1 && p != 0 {
 				t.Errorf("model %d: the counter advanced %d during a preempt_disable()d spin", m, p)
 			}
-			if m == kernel.PreemptFull && sp.Stats.PreemptFromEnable == 0 {
+			if m == kernel.PreemptFull && sp.PreemptFromEnable == 0 {
 				t.Errorf("preempt=full: the pending preemption did not happen at preempt_enable()")
 			}
-			if sp.Stats.MaxPreemptOff < uint64(350*time.Millisecond) {
-				t.Errorf("longest preempt-off section %v, want about 400ms", time.Duration(sp.Stats.MaxPreemptOff))
+			if sp.MaxPreemptOff < uint64(350*time.Millisecond) {
+				t.Errorf("longest preempt-off section %v, want about 400ms", time.Duration(sp.MaxPreemptOff))
 			}
 		})
 	}
@@ -240,7 +244,7 @@ func TestPreemptedSleeperIsNotLost(t *testing.T) {
 		t.Fatalf("the sleeper was lost at round %d of %d", round.Load(), iterations)
 	}
 	kernel.KthreadStop(w)
-	st := sleeper.Load().Stats
+	st := s.Stats()
 	t.Logf("sleeper: %d involuntary, %d voluntary switches", st.Involuntary, st.Voluntary)
 	if st.Involuntary == 0 {
 		t.Errorf("the sleeper was never preempted: the test did not exercise the PREEMPT_ACTIVE path")

@@ -1,0 +1,54 @@
+package percpu_test
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"gopreempt/kernel"
+	"gopreempt/percpu"
+)
+
+// Four ways to count events, from the cheapest to the most contended:
+// run with `make bench` (1 CPU) and `make bench SMP=4`. The results table
+// is in docs/percpu.md.
+
+func BenchmarkThisCPUInc(b *testing.B) {
+	c := percpu.DefineCounter()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			percpu.ThisCPUInc(c)
+		}
+	})
+}
+
+func BenchmarkGetPutCPUVar(b *testing.B) {
+	c := percpu.DefineCounter()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			p := percpu.GetCPUVar(c)
+			*p++
+			percpu.PutCPUVar(c)
+		}
+	})
+}
+
+func BenchmarkAtomicSharedCounter(b *testing.B) {
+	var c atomic.Uint64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Add(1)
+		}
+	})
+}
+
+func BenchmarkSpinlockCounter(b *testing.B) {
+	l := kernel.NewSpinLock("bench")
+	var c uint64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Lock()
+			c++
+			l.Unlock()
+		}
+	})
+}
