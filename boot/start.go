@@ -67,6 +67,7 @@ func start(magic, info uintptr) {
 	kernel.InstallTrapHooks()
 	linux.Init()
 	irq.InitBootCPU(kernel.HZ)
+	linux.InitDevices()
 	kernel.SetBootRealtime(rtc.Read().Unix() * 1e9)
 	banner()
 

@@ -99,6 +99,7 @@ func SendIPI(apicID uint32, v uint32) {
 func InitBootCPU(hz int) {
 	disablePIC()
 	enableLAPIC()
+	initIOAPIC()
 	kernel.SetTSCFrequency(CalibrateTSC())
 	TimerHz = calibrateLAPICTimer()
 	Install()

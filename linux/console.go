@@ -2,12 +2,15 @@ package linux
 
 import (
 	"gopreempt/console"
+	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
-// The console as a file: writes go to the serial port; reads wait for
-// input by polling the UART once per tick (the UART interrupt is wired up
-// with the I/O APIC later), sleeping in between.
+// The console as a file: writes go to the serial port; a read sleeps on a
+// wait queue until the UART's receive interrupt has put bytes in the
+// console's ring.
+
+var consoleWait kernel.WaitQueue
 
 func consoleWrite(b []byte) { console.Write(b) }
 
@@ -16,29 +19,27 @@ func consoleRead(b []byte, nonblock bool) int64 {
 		return 0
 	}
 	for {
-		n := 0
-		for n < len(b) {
-			c, ok := console.ReadByte()
-			if !ok {
-				break
+		consoleWait.PrepareToWait(kernel.TASK_INTERRUPTIBLE)
+		if n := console.ReadBuffered(b); n > 0 || nonblock {
+			consoleWait.FinishWait()
+			if n == 0 {
+				return -EAGAIN
 			}
-			if c == '\r' {
-				c = '\n'
-			}
-			b[n] = c
-			n++
-			if c == '\n' {
-				break
-			}
-		}
-		if n > 0 {
 			return int64(n)
 		}
-		if nonblock {
-			return -EAGAIN
-		}
-		sleepUntil(kernel.Nanotime() + 10e6)
+		kernel.Schedule()
 	}
 }
 
-func consoleReadable() bool { return false }
+// consoleInterrupt is the UART's handler (hardirq context).
+func consoleInterrupt() {
+	if console.RxInterrupt() {
+		consoleWait.WakeUp()
+	}
+}
+
+// enableConsoleInput routes the UART's IRQ 4 and turns its interrupt on.
+func enableConsoleInput() {
+	irq.EnableDeviceIRQ(4, consoleInterrupt)
+	console.EnableRxInterrupt()
+}

@@ -92,3 +92,7 @@ func Init() {
 	SetupTable()
 	Install()
 }
+
+// InitDevices wires the devices behind files (after the interrupt
+// controllers are up).
+func InitDevices() { enableConsoleInput() }
