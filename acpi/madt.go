@@ -30,7 +30,7 @@ const (
 // LocalAPIC is one processor: its ACPI processor UID, its local APIC ID
 // (what an IPI is addressed to) and the flags above.
 type LocalAPIC struct {
-	ProcessorUID uint8
+	ProcessorUID uint32
 	APICID       uint8
 	Flags        uint32
 }
@@ -101,12 +101,12 @@ func ParseMADT(t []byte, m *MADT) error {
 		e := t[off : off+n]
 		switch {
 		case typ == madtLocalAPIC && n >= 8:
-			m.addCPU(e[2], uint32(e[3]), le32(e, 4))
+			m.addCPU(uint32(e[2]), uint32(e[3]), le32(e, 4))
 		case typ == madtLocalX2APIC && n >= 16:
 			// Firmware uses these for IDs the 8-bit xAPIC ID cannot
 			// hold (5.2.12.12); a smaller one is a duplicate of a
 			// type 0 entry or addressable in xAPIC mode.
-			m.addCPU(byte(le32(e, 12)), le32(e, 4), le32(e, 8))
+			m.addCPU(le32(e, 12), le32(e, 4), le32(e, 8))
 		case typ == madtIOAPIC && n >= 12:
 			if m.NIOAPIC < MaxIOAPICs {
 				m.IOAPICs[m.NIOAPIC] = IOAPIC{ID: e[2], Addr: le32(e, 4), GSIBase: le32(e, 8)}
@@ -121,7 +121,7 @@ func ParseMADT(t []byte, m *MADT) error {
 }
 
 // addCPU records a processor entry, or counts it as unusable.
-func (m *MADT) addCPU(uid byte, apicID, flags uint32) {
+func (m *MADT) addCPU(uid, apicID, flags uint32) {
 	if flags&(LAPICEnabled|LAPICOnlineCapable) == 0 || apicID >= apicBroadcast {
 		m.Unusable++
 		return
