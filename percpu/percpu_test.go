@@ -82,6 +82,7 @@ func TestPerCPUCountersUnderPreemption(t *testing.T) {
 	getput := percpu.DefineCounter()
 	thiscpu := percpu.DefineCounter()
 	const workers, rounds = 6, 3000
+	window := uint64(20e-6 * float64(kernel.TSCFrequency())) // spun inline: no Go preemption point
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
@@ -93,12 +94,14 @@ func TestPerCPUCountersUnderPreemption(t *testing.T) {
 				// between the load and the store.
 				p := percpu.PerCPU(unsafeC, percpu.RawSmpProcessorID())
 				v := *p
-				spin(20 * time.Microsecond)
+				for t0 := amd64.Rdtsc(); amd64.Rdtsc()-t0 < window; {
+				}
 				*p = v + 1
 				// (b) get_cpu_var / put_cpu_var
 				q := percpu.GetCPUVar(getput)
 				w := *q
-				spin(20 * time.Microsecond)
+				for t0 := amd64.Rdtsc(); amd64.Rdtsc()-t0 < window; {
+				}
 				*q = w + 1
 				percpu.PutCPUVar(getput)
 				// (c) this_cpu_inc

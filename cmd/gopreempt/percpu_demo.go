@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
 )
@@ -36,6 +37,10 @@ func percpuDemo(duration time.Duration) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	stopAt := time.Now().Add(duration)
+	// The window between load and store, in TSC ticks. It is spun inline:
+	// a function call there would be a point where the Go runtime itself
+	// may deschedule the goroutine, which is another story.
+	window := uint64(10e-6 * float64(kernel.TSCFrequency()))
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		// nice 19: short (5 ms) time slices, so preemptions are frequent.
@@ -46,12 +51,14 @@ func percpuDemo(duration time.Duration) {
 				for j := 0; j < 100; j++ {
 					p := percpu.PerCPU(a, percpu.RawSmpProcessorID()) // (a)
 					v := *p
-					spin(10 * time.Microsecond)
+					for t0 := amd64.Rdtsc(); amd64.Rdtsc()-t0 < window; {
+					}
 					*p = v + 1
 
 					q := percpu.GetCPUVar(b) // (b)
 					w := *q
-					spin(10 * time.Microsecond)
+					for t0 := amd64.Rdtsc(); amd64.Rdtsc()-t0 < window; {
+					}
 					*q = w + 1
 					percpu.PutCPUVar(b)
 
