@@ -56,8 +56,11 @@ vet:
 hosttest: bin/qemurun
 	$(GO) test -count=1 $(HOST_PKGS)
 
+# The kernel-mode suite runs twice: on one CPU and on four.
 kerneltest: bin/qemurun
-	GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 $(KLDFLAGS) \
+	GOPREEMPT_SMP=1 GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 $(KLDFLAGS) \
+		-exec $(QEMURUN) -timeout=10m $(KERNEL_PKGS)
+	GOPREEMPT_SMP=4 GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 $(KLDFLAGS) \
 		-exec $(QEMURUN) -timeout=10m $(KERNEL_PKGS)
 
 test: vet hosttest kerneltest
@@ -66,7 +69,7 @@ test: vet hosttest kerneltest
 PKG ?= ./kernel
 RUN ?= .
 ktest: bin/qemurun
-	GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 -v $(KLDFLAGS) \
+	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 -v $(KLDFLAGS) \
 		-exec $(QEMURUN) -run '$(RUN)' $(PKG)
 
 clean:

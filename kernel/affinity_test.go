@@ -1,0 +1,70 @@
+package kernel_test
+
+import (
+	"testing"
+	"time"
+
+	"gopreempt/kernel"
+	"gopreempt/percpu"
+)
+
+func needCPUs(t *testing.T, n int) {
+	if kernel.OnlineCPUs() < n {
+		t.Skipf("needs %d CPUs, %d online (run with GOPREEMPT_SMP=4)", n, kernel.OnlineCPUs())
+	}
+}
+
+// A kthread bound to a CPU runs there, and only there.
+func TestKthreadBind(t *testing.T) {
+	needCPUs(t, 2)
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		inKthread(t, "bound", func(k *kernel.Kthread) {
+			k.Bind(cpu)
+			for i := 0; i < 20; i++ {
+				if got := percpu.SmpProcessorID(); got != cpu { // bound: no DEBUG_PREEMPT report
+					t.Errorf("bound to CPU %d, running on %d", cpu, got)
+				}
+				time.Sleep(2 * time.Millisecond) // sleep and wake: still there
+				spin(time.Millisecond)
+			}
+		})
+	}
+	if n := kernel.BugCount(kernel.BugSmpProcessorID); n != 0 {
+		t.Errorf("smp_processor_id() reported in bound kthreads (%d)", n)
+	}
+}
+
+// A task moved to another CPU resumes there: smp_processor_id() after the
+// move names the new CPU, and the migration is counted.
+func TestMigration(t *testing.T) {
+	needCPUs(t, 2)
+	inKthread(t, "mover", func(k *kernel.Kthread) {
+		last := kernel.OnlineCPUs() - 1
+		k.Bind(0)
+		if got := percpu.SmpProcessorID(); got != 0 {
+			t.Fatalf("bound to CPU 0, on %d", got)
+		}
+		before := k.Task().Stats.Migrations
+		k.Bind(last)
+		if got := percpu.SmpProcessorID(); got != last {
+			t.Errorf("after the move to CPU %d, smp_processor_id() = %d", last, got)
+		}
+		if k.Task().Stats.Migrations == before {
+			t.Errorf("the migration was not counted")
+		}
+	})
+}
+
+// Every online CPU takes timer ticks.
+func TestEveryCPUTicks(t *testing.T) {
+	var before [kernel.MaxCPUs]uint64
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		before[cpu] = kernel.CPUStatsOf(cpu).Ticks
+	}
+	time.Sleep(200 * time.Millisecond)
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		if d := kernel.CPUStatsOf(cpu).Ticks - before[cpu]; d < 10 {
+			t.Errorf("CPU %d took %d ticks in 200 ms", cpu, d)
+		}
+	}
+}
