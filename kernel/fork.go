@@ -112,7 +112,6 @@ func NewIdleTask(cpu int, lo, hi uintptr) *Task {
 		return nil
 	}
 	t.SetName("swapper")
-	t.Pid = 0
 	// The idle task runs on the boot stack, not on the stack allocTask made.
 	t.KStackLo, t.KStackHi = lo, hi
 	t.kctx.Init(lo, hi)

@@ -78,6 +78,11 @@ func (k *Kthread) main(started chan struct{}) {
 		k.final = t.Stats
 		if k.exitPC&PREEMPT_MASK != 0 {
 			ReportBug(BugUnbalancedKthreadExit, k.name)
+			// Repair the count, so that the thread's exit does not
+			// also report "scheduling while atomic".
+			for Current().ThreadInfo.PreemptCount&PREEMPT_MASK != 0 {
+				PreemptEnableNoResched()
+			}
 		}
 		t.Name, t.kind = oldName, oldKind
 		SetNice(t, oldNice)

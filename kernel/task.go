@@ -168,8 +168,10 @@ func allocTask(kind uint8) *Task {
 	}
 	tasks.all[slot] = refOf(t)
 	tasks.count++
-	tasks.nextPid++
-	t.Pid = tasks.nextPid
+	if kind != taskIdle { // idle tasks are pid 0, as Linux's swapper
+		tasks.nextPid++
+		t.Pid = tasks.nextPid
+	}
 	tasks.lock.Unlock(fl)
 	return t
 }

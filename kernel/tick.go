@@ -22,6 +22,9 @@ func schedulerTick() {
 	}
 	rq.Stats.Ticks++
 	runTimers(Nanotime())
+	if TickHook != nil {
+		TickHook()
+	}
 
 	if rq.Stats.Ticks%16 == uint64(rq.cpu)%16 && loadBalance(rq) && Current().kind != taskIdle {
 		SetTskNeedResched(Current())
@@ -40,9 +43,6 @@ func schedulerTick() {
 		if rq.nrRunning > 0 {
 			SetTskNeedResched(curr)
 		}
-	}
-	if TickHook != nil {
-		TickHook()
 	}
 }
 

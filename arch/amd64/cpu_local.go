@@ -10,7 +10,7 @@ import (
 // SDM Vol. 3A, 3.4.4). Nothing in the Go runtime uses GS on linux/amd64
 // (it keeps g in FS-relative TLS), so GS is free for per-CPU data, as in
 // Linux. Every field the assembly reads has a fixed offset (CPU_* in
-// entry_amd64.s); a test checks they agree. The block lives outside the Go
+// entry_amd64.s); offsets_test.go checks they agree. The block lives outside the Go
 // heap and is written only by its own CPU, except where a comment says so.
 type CPULocal struct {
 	Self    uintptr // GS:0, this block's address: "this_cpu_ptr"
@@ -23,7 +23,7 @@ type CPULocal struct {
 	GDT [GDTEntries]uint64
 	TSS TSS
 	_   [4]byte
-	// IST stacks: see ist.go. Addresses of their tops.
+	// Tops of the IST stacks (see idt.go), indexed by IST number.
 	ISTTop [8]uintptr
 }
 

@@ -3,7 +3,7 @@ package amd64
 // TaskContext is the part of a task that the entry code and the context
 // switch read from assembly. The kernel's task struct embeds it as its
 // first field, so a task pointer is also a *TaskContext. The offsets are
-// fixed here and in entry_amd64.s (TC_*); a test checks they agree.
+// fixed here and in entry_amd64.s (TC_*); offsets_test.go checks they agree.
 type TaskContext struct {
 	KSP      uintptr // saved kernel stack pointer while switched out
 	KStackLo uintptr // kernel stack [KStackLo, KStackHi)
