@@ -15,8 +15,8 @@ QEMURUN := $(CURDIR)/bin/qemurun
 
 # Packages whose tests run on the host, and packages whose tests run
 # inside the kernel under QEMU (each imports gopreempt/internal/ktest).
-HOST_PKGS   := ./boot/cmdline ./rtc ./internal/... ./cmd/... ./tests/...
-KERNEL_PKGS := ./kernel ./percpu
+HOST_PKGS   := ./boot/cmdline ./rtc ./acpi ./arch/amd64 ./internal/... ./cmd/... ./tests/...
+KERNEL_PKGS := ./kernel ./percpu ./fpu
 
 # Command line for `make run` and for kernel-mode tests.
 CMDLINE      ?= loglevel=6 demo=percpu
@@ -54,7 +54,7 @@ vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
 hosttest: bin/qemurun
-	$(GO) test -count=1 $(HOST_PKGS)
+	$(GO) test -p 1 -count=1 $(HOST_PKGS)
 
 # The kernel-mode suite runs twice: on one CPU and on four.
 kerneltest: bin/qemurun
