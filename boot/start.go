@@ -19,6 +19,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/console"
+	"gopreempt/fpu"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/linux"
@@ -58,6 +59,7 @@ func start(magic, info uintptr) {
 	readMultiboot(info)
 	initMemory()
 	initCPU(percpu.CPULocal(0), 0)
+	fpu.BootInit() // XCR0 = x87|SSE before the Go runtime reads it (fpu/init.go)
 
 	lo := uintptr(unsafe.Pointer(&bootStack[0]))
 	if kernel.NewIdleTask(0, lo, lo+bootStackSize) == nil {
@@ -70,6 +72,9 @@ func start(magic, info uintptr) {
 	linux.InitDevices()
 	kernel.SetBootRealtime(rtc.Read().Unix() * 1e9)
 	banner()
+	// The APs must be online before the first task: the Go runtime
+	// sizes GOMAXPROCS from sched_getaffinity once, as it starts.
+	startAPs()
 
 	sp := buildInitStack()
 	if kernel.NewEntryTask("init", rt0Addr(), sp) == nil {

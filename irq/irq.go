@@ -70,6 +70,7 @@ func Install() {
 	Register(VecTimer, timerInterrupt)
 	Register(VecResched, func() {}) // the work is on the return path
 	kernel.SetReschedIPI(SendReschedIPI)
+	installTLBShootdown()
 }
 
 // timerInterrupt is the local APIC timer's handler: the scheduler tick.

@@ -131,3 +131,17 @@ func SetAPICID(cpu int, id uint32) { apicIDs[cpu] = id }
 // SendReschedIPI interrupts CPU cpu so that it looks at need_resched on
 // its way out of the interrupt (the work is on the return path).
 func SendReschedIPI(cpu int) { SendIPI(apicIDs[cpu], VecResched) }
+
+// SendIPIShorthand sends vector v with an ICR destination shorthand
+// (self, all, all but self) and waits until the APIC has accepted it.
+func SendIPIShorthand(shorthand, v uint32) {
+	fl := LocalIrqSave()
+	for *lapicReg(regICRLow)&icrPending != 0 {
+		amd64.Pause()
+	}
+	*lapicReg(regICRLow) = shorthand | v
+	for *lapicReg(regICRLow)&icrPending != 0 {
+		amd64.Pause()
+	}
+	LocalIrqRestore(fl)
+}

@@ -29,8 +29,13 @@ func schedule() {
 	prev := Current()
 	scheduleDebug(prev)
 
+	// Interrupts off before looking up this CPU's run queue: an interrupt
+	// in between could preempt the task and let it resume on another
+	// CPU, holding a stale run queue.
+	fl := amd64.Flags()
+	amd64.Cli()
 	rq := thisRQ()
-	fl := rq.lock.Lock()
+	rq.lock.Lock()
 	rq.lockFlags = fl
 	preempted := prev.ThreadInfo.PreemptCount&PREEMPT_ACTIVE != 0
 
@@ -127,7 +132,8 @@ func scheduleDebug(prev *Task) {
 	}
 }
 
-// Yield gives up the CPU but stays runnable (sched_yield).
+// Yield gives up the CPU but stays runnable (sched_yield). Kernel
+// context only: task context yields through the sched_yield system call.
 func Yield() {
 	SetCurrentState(TASK_RUNNING)
 	schedule()

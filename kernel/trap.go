@@ -19,6 +19,12 @@ var SyscallHook func(f *amd64.TrapFrame)
 // irq_enter, the handler, EOI, irq_exit.
 var IRQHook func(f *amd64.TrapFrame)
 
+// InvalidOpcodeHook, when set, looks at an invalid-opcode exception (#UD)
+// first and returns true if it has dealt with it. The fpu package sets it
+// to recognise AVX instructions outside kernel_fpu_begin/end, which raise
+// #UD because XCR0 lacks YMM there; everything else remains an oops.
+var InvalidOpcodeHook func(f *amd64.TrapFrame) bool
+
 func handleTrap(f *amd64.TrapFrame) {
 	switch {
 	case f.Vector == amd64.VecSyscall:
@@ -57,8 +63,8 @@ func irqReturn(f *amd64.TrapFrame) {
 }
 
 // handleException deals with CPU exceptions: a page fault on memory the
-// runtime mapped is served (demand paging); everything else in kernel
-// code is an oops.
+// runtime mapped is served (demand paging); an invalid opcode is offered
+// to InvalidOpcodeHook; everything else in kernel code is an oops.
 func handleException(f *amd64.TrapFrame) {
 	switch f.Vector {
 	case amd64.VecPageFault:
@@ -74,6 +80,11 @@ func handleException(f *amd64.TrapFrame) {
 		oops(f, r.String())
 	case amd64.VecNMI:
 		Pr(KERN_WARNING).S("NMI received, ignored").Emit()
+	case amd64.VecInvalidOp:
+		if InvalidOpcodeHook != nil && InvalidOpcodeHook(f) {
+			return
+		}
+		oops(f, "")
 	default:
 		oops(f, "")
 	}

@@ -55,6 +55,14 @@ func pageRound(n uintptr) uintptr { return (n + PageSize - 1) &^ (PageSize - 1) 
 // address or a negative errno. fixed means MAP_FIXED: replace whatever is
 // there. Otherwise hint is honoured when the range is free, as Linux does.
 func Map(hint, length uintptr, prot uint32, fixed bool) (uintptr, int) {
+	a, e := mapLocked(hint, length, prot, fixed)
+	if fixed {
+		flushZombies() // MAP_FIXED may have replaced a mapping
+	}
+	return a, e
+}
+
+func mapLocked(hint, length uintptr, prot uint32, fixed bool) (uintptr, int) {
 	if length == 0 || hint&(PageSize-1) != 0 && fixed {
 		return 0, -errINVAL
 	}
@@ -92,6 +100,7 @@ func Unmap(start, length uintptr) int {
 	fl := space.lock.Lock()
 	unmapRange(start, start+pageRound(length))
 	space.lock.Unlock(fl)
+	flushZombies()
 	return 0
 }
 
@@ -105,11 +114,18 @@ func Discard(start, length uintptr) int {
 	fl := space.lock.Lock()
 	releaseFrames(start, end)
 	space.lock.Unlock(fl)
+	flushZombies()
 	return 0
 }
 
 // Protect implements mprotect.
 func Protect(start, length uintptr, prot uint32) int {
+	r := protect(start, length, prot)
+	flushZombies()
+	return r
+}
+
+func protect(start, length uintptr, prot uint32) int {
 	if start&(PageSize-1) != 0 {
 		return -errINVAL
 	}
@@ -132,8 +148,11 @@ func Protect(start, length uintptr, prot uint32) int {
 			if prot == PROT_NONE {
 				pa := *e & pteAddr
 				*e = 0
-				FreeFrame(pa)
 				space.resident--
+				if zombies.n < len(zombies.f) {
+					zombies.f[zombies.n] = pa
+					zombies.n++
+				}
 			} else if prot&PROT_WRITE == 0 {
 				*e &^= PTE_W
 			} else {
@@ -251,8 +270,11 @@ func unmapRange(start, end uintptr) {
 	space.n = j
 }
 
-// releaseFrames unmaps every present page in [start, end) and frees its
-// frame. Only pages inside vmas can be present, so only those are walked.
+// releaseFrames unmaps every present page in [start, end). Only pages
+// inside vmas can be present, so only those are walked. The frames are
+// not freed here: another CPU may still hold a translation for the page
+// in its TLB, so they wait in zombies until flushZombies has shot those
+// entries down.
 func releaseFrames(start, end uintptr) {
 	for i := 0; i < space.n; i++ {
 		v := &space.v[i]
@@ -265,9 +287,49 @@ func releaseFrames(start, end uintptr) {
 		}
 		for va := s; va < e; va += PageSize {
 			if pa, ok := unmapPage(va); ok {
-				FreeFrame(pa)
 				space.resident--
+				if zombies.n < len(zombies.f) {
+					zombies.f[zombies.n] = pa
+					zombies.n++
+				} else {
+					zombies.leaked++ // cannot free safely: keep it out of use
+				}
 			}
+		}
+	}
+}
+
+// zombies are frames unmapped but not yet safe to reuse. space.lock.
+var zombies struct {
+	f      [1 << 17]uint64
+	n      int
+	leaked uint64
+}
+
+// TLBShootdown, when set (on SMP), makes every other CPU flush its TLB
+// and returns when they all have. It is called with interrupts on and no
+// lock held, because the other CPUs may be spinning on a lock with
+// interrupts off and must be able to get there first (SDM Vol. 3A,
+// 4.10.5: propagation of paging-structure changes to other processors).
+var TLBShootdown func()
+
+// flushZombies shoots down stale translations and then frees the frames
+// unmapped so far. Called by the public calls after they unlock.
+func flushZombies() {
+	for {
+		var chunk [512]uint64
+		fl := space.lock.Lock()
+		n := copy(chunk[:], zombies.f[max(0, zombies.n-len(chunk)):zombies.n])
+		zombies.n -= n
+		space.lock.Unlock(fl)
+		if n == 0 {
+			return
+		}
+		if TLBShootdown != nil {
+			TLBShootdown()
+		}
+		for _, pa := range chunk[:n] {
+			FreeFrame(pa)
 		}
 	}
 }

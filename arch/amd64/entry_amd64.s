@@ -191,15 +191,21 @@ TEXT ·forkReturn(SB),NOSPLIT|NOFRAME,$0
 // task. Expects interrupts off. FS base is set to next's KernelContext,
 // because both tasks are in kernel context here, and GS:CPU_CURRENT to next.
 //
+// NOFRAME: SwitchTo calls the FPU helpers, and a function with calls
+// would otherwise get a frame-pointer prologue from the assembler, which
+// changes the saved-stack layout that NewTaskStack prepares.
+//
 // func SwitchTo(prev, next *TaskContext)
-TEXT ·SwitchTo(SB),NOSPLIT,$0-16
+TEXT ·SwitchTo(SB),NOSPLIT|NOFRAME,$0-16
 	MOVQ	prev+0(FP), AX
 	MOVQ	next+8(FP), BX
 	PUSHQ	BP
+	// x87/SSE: saved and restored by the helpers in xsave_amd64.s, which
+	// use FXSAVE, XSAVE or XSAVEOPT as package fpu chose and keep AX, BX.
 	MOVQ	TC_FPU(AX), CX
-	FXSAVE64	(CX)
+	CALL	·fpuSwitchSave(SB)
 	MOVQ	TC_FPU(BX), CX
-	FXRSTOR64	(CX)
+	CALL	·fpuSwitchRestore(SB)
 	MOVQ	SP, TC_KSP(AX)
 	MOVQ	TC_KSP(BX), SP
 	MOVQ	BX, CPU_CURRENT(GS)

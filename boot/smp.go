@@ -1,0 +1,203 @@
+package boot
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"gopreempt/acpi"
+	"gopreempt/arch/amd64"
+	"gopreempt/irq"
+	"gopreempt/kernel"
+	"gopreempt/mm"
+	"gopreempt/percpu"
+)
+
+// Bringing up the application processors (APs), from the boot CPU.
+//
+// The firmware's MADT lists the processors by local APIC ID. Each AP sits
+// in "wait-for-SIPI" after reset; the boot CPU wakes one with an INIT IPI,
+// a 10 ms wait, then a start-up IPI (SIPI) naming the trampoline page,
+// and a second SIPI after 200 µs if the first went unanswered (SDM Vol.
+// 3A, 9.4.4.1; MultiProcessor Specification 1.4, B.4). A SIPI to a
+// processor that has already left wait-for-SIPI is ignored, so the second
+// one cannot restart an AP that started on the first.
+//
+// APs are started one at a time and numbered in the order they come up,
+// so the online CPUs are always 0..n-1 (kernel.SetCPUOnline relies on
+// it). This runs before the first task exists and before the Go runtime
+// starts, which reads the CPU count once, from sched_getaffinity, to size
+// GOMAXPROCS. Nothing here allocates.
+
+// ICR command words (SDM Vol. 3A, 11.6.1): delivery mode in bits 10:8,
+// level (assert) in bit 14, edge-triggered, physical destination.
+const (
+	icrInit    = 0x4500 // INIT, assert
+	icrStartup = 0x4600 // Start-Up; the low byte is the vector
+)
+
+const (
+	initDelay = 10_000_000 // ns between INIT and the first SIPI
+	sipiDelay = 200_000    // ns before deciding on a second SIPI
+	// apTimeout bounds the wait for an AP to finish apStart. Hardware
+	// answers within microseconds (the SDM's example allows 100 ms for
+	// all APs), but under emulation with more virtual CPUs than host
+	// CPUs an AP's thread may wait for a host CPU. The wait ends as soon
+	// as the AP checks in, so the generous bound only costs time when a
+	// processor is really broken.
+	apTimeout = 1_000_000_000
+)
+
+// An AP's bring-up state, indexed by local APIC ID: written by the boot
+// CPU and by the AP, with atomic operations (both CPUs run at once).
+const (
+	apIdle      = iota
+	apStarting  // boot CPU sent INIT-SIPI-SIPI
+	apRunning   // the AP reached apStart and claimed its slot
+	apOnline    // the AP is online and about to idle
+	apNoMemory  // the AP could not get its idle task
+	apAbandoned // the boot CPU gave up waiting before the AP claimed it
+)
+
+// Per-APIC-ID boot data. apStackTop is read by apEntry64 (assembly): the
+// boot stack of the AP with that ID, or 0 when none is expected.
+var (
+	apStackTop [256]uintptr
+	apStackLo  [256]uintptr
+	apCPU      [256]int32
+	apState    [256]atomic.Uint32
+)
+
+// The APs' stand-in g and TLS slot until their idle tasks exist (see
+// apEntry64). Shared: they are only read, and all zero except apTLS[0].
+var (
+	apG   [128]uintptr
+	apTLS [2]uintptr
+)
+
+// The boot CPU's CR4, which APs copy (smp_ap.go).
+var bspCR4 uint64
+
+var madt acpi.MADT
+
+// startAPs finds the processors and starts every present one, up to
+// kernel.MaxCPUs. The boot CPU is CPU 0.
+func startAPs() {
+	bsp := irq.LapicID()
+	irq.SetAPICID(0, bsp)
+	percpu.CPULocal(0).APICID = uint64(bsp)
+
+	if err := acpi.ReadMADT(acpi.Identity, &madt); err != nil {
+		kernel.Pr(kernel.KERN_WARNING).S("smp: ").S(err.Error()).S("; running on the boot CPU only").Emit()
+		reportOnline()
+		return
+	}
+	m := kernel.Pr(kernel.KERN_INFO).S("smp: MADT lists ").U(uint64(madt.Present())).S(" CPUs")
+	if madt.NIOAPIC > 0 {
+		m = m.S(", I/O APIC at ").X(uint64(madt.IOAPICs[0].Addr))
+	}
+	m.S(", boot CPU APIC id ").U(uint64(bsp)).Emit()
+	if madt.Unusable > 0 {
+		kernel.Pr(kernel.KERN_INFO).S("smp: ").U(uint64(madt.Unusable)).
+			S(" MADT processor entries disabled or not addressable in xAPIC mode").Emit()
+	}
+	if madt.Present() <= 1 {
+		reportOnline()
+		return
+	}
+	if kernel.TSCFrequency() == 0 || !installTrampoline() {
+		kernel.Pr(kernel.KERN_ERR).S("smp: no TSC calibration or page tables above 4 GiB; APs not started").Emit()
+		reportOnline()
+		return
+	}
+	apTLS[0] = uintptr(unsafe.Pointer(&apG))
+	bspCR4 = amd64.ReadCR4()
+
+	next := 1
+	for i := 0; i < madt.NCPU; i++ {
+		c := madt.CPUs[i]
+		switch {
+		case uint32(c.APICID) == bsp:
+			continue
+		case !c.Enabled():
+			kernel.Pr(kernel.KERN_INFO).S("smp: APIC id ").U(uint64(c.APICID)).
+				S(" is online-capable but not present; CPU hot-add is not supported").Emit()
+			continue
+		case next >= kernel.MaxCPUs:
+			kernel.Pr(kernel.KERN_WARNING).S("smp: more than ").U(kernel.MaxCPUs).
+				S(" CPUs; APIC id ").U(uint64(c.APICID)).S(" and later not started").Emit()
+		}
+		if next >= kernel.MaxCPUs {
+			break
+		}
+		ok, stop := startAP(next, c.APICID)
+		if ok {
+			next++
+		}
+		if stop {
+			break
+		}
+	}
+	reportOnline()
+}
+
+func reportOnline() {
+	kernel.Pr(kernel.KERN_INFO).S("smp: ").U(uint64(kernel.OnlineCPUs())).S(" CPUs online").Emit()
+}
+
+// startAP starts the AP with APIC ID id as CPU cpu and waits for it. It
+// reports whether the AP came online, and whether bring-up must stop: an
+// AP that claimed its slot but did not finish in time may still finish
+// later as CPU cpu, so no other AP may be given that number.
+func startAP(cpu int, id uint8) (ok, stop bool) {
+	lo, hi, got := mm.AllocKernelStack()
+	if !got {
+		kernel.Pr(kernel.KERN_ERR).S("smp: no memory for a boot stack; stopping at ").U(uint64(cpu)).S(" CPUs").Emit()
+		return false, true
+	}
+	apCPU[id] = int32(cpu)
+	apStackLo[id] = lo
+	apStackTop[id] = hi
+	st := &apState[id]
+	st.Store(apStarting) // an atomic store: the writes above are visible first
+
+	irq.SendIPI(uint32(id), icrInit)
+	delay(initDelay)
+	irq.SendIPI(uint32(id), icrStartup|sipiVector)
+	delay(sipiDelay)
+	if st.Load() == apStarting {
+		irq.SendIPI(uint32(id), icrStartup|sipiVector)
+	}
+
+	start := kernel.Nanotime()
+	for st.Load() < apOnline && kernel.Nanotime()-start < apTimeout {
+		amd64.Pause()
+	}
+	switch st.Load() {
+	case apOnline:
+		kernel.Pr(kernel.KERN_INFO).S("smp: CPU ").U(uint64(cpu)).S(" (APIC id ").U(uint64(id)).S(") online").Emit()
+		return true, false
+	case apNoMemory:
+		kernel.Pr(kernel.KERN_ERR).S("smp: CPU ").U(uint64(cpu)).S(" (APIC id ").U(uint64(id)).
+			S(") failed: no memory for its idle task").Emit()
+		return false, true
+	}
+	if st.CompareAndSwap(apStarting, apAbandoned) {
+		// It never reached apStart; if it ever does, it halts there.
+		// Its stack stays allocated for that case.
+		kernel.Pr(kernel.KERN_ERR).S("smp: CPU ").U(uint64(cpu)).S(" (APIC id ").U(uint64(id)).
+			S(") failed: no answer to INIT-SIPI-SIPI").Emit()
+		return false, false
+	}
+	kernel.Pr(kernel.KERN_ERR).S("smp: CPU ").U(uint64(cpu)).S(" (APIC id ").U(uint64(id)).
+		S(") started but did not come online in time; not starting more CPUs").Emit()
+	return false, true
+}
+
+// delay busy-waits ns nanoseconds on the TSC (interrupts are still off:
+// no timer can be used yet).
+func delay(ns uint64) {
+	start := kernel.Nanotime()
+	for kernel.Nanotime()-start < ns {
+		amd64.Pause()
+	}
+}

@@ -1,0 +1,85 @@
+package boot
+
+import (
+	"unsafe"
+
+	"gopreempt/arch/amd64"
+	"gopreempt/internal/addr"
+)
+
+// The AP trampoline page (see trampoline_amd64.s for the code). It sits at
+// 0x8000: below 1 MiB as a start-up IPI requires, page-aligned because the
+// SIPI vector is a page number, clear of the real-mode IVT and BIOS data
+// (0-0x500), of the EBDA near 640 KiB and of the boot page tables at
+// 0x6f000-0x75fff. mm reserves the whole first MiB, so nothing else is
+// ever put there. (QEMU's loader leaves the Multiboot memory map near
+// 0x9000, but readMultiboot has copied it long before APs start.)
+const (
+	trampolineBase    = 0x8000
+	sipiVector        = trampolineBase >> 12
+	trampolineCodeLen = 0x5f  // bytes of apTrampoline
+	mailboxOff        = 0x800 // trampolineMailbox, inside the same page
+)
+
+// GDT descriptors of the trampoline (SDM Vol. 3A, 3.4.5): flat 4 GiB,
+// DPL 0. The 32-bit code segment has D=1; the 64-bit one L=1 (and D=0,
+// as 64-bit code segments require, 5.2.1).
+const (
+	trampCode32 = 0x00cf9a000000ffff
+	trampData   = 0x00cf92000000ffff
+	trampCode64 = 0x00af9a000000ffff
+)
+
+// IA32_EFER bits (SDM Vol. 4, table 2-2).
+const (
+	eferLME = 1 << 8
+	eferLMA = 1 << 10 // read-only status: long mode active
+)
+
+// trampolineMailbox is the data the trampoline code reads, at fixed
+// addresses that are written into its instructions (the comment at the
+// top of trampoline_amd64.s lists them; trampoline_test.go checks that
+// the two agree).
+type trampolineMailbox struct {
+	gdt      [4]uint64 // +0x00
+	_        [3]uint16
+	gdtLimit uint16 // +0x26: LGDT reads limit, then base
+	gdtBase  uint32 // +0x28
+	cr3      uint32 // +0x2c
+	efer     uint64 // +0x30: WRMSR takes it as EDX:EAX
+	entry    uint64 // +0x38
+}
+
+func apTrampoline() // bytes only: never called
+func trampolineCode() uintptr
+func apEntry64()
+func apEntry64Addr() uintptr
+
+func mailbox() *trampolineMailbox {
+	return (*trampolineMailbox)(addr.Ptr(trampolineBase + mailboxOff))
+}
+
+// installTrampoline copies the code into the trampoline page and fills in
+// the mailbox: the GDT, and the boot CPU's CR3 and EFER, so that every AP
+// walks the same page tables with the same NX setting (an AP without
+// EFER.NXE would take a reserved-bit page fault on the first NX mapping
+// it touches, such as its own stack: SDM Vol. 3A, 4.6.2). LMA is a
+// status bit and is not written back; LME is what the trampoline needs.
+// It reports false when CR3 is above 4 GiB, where the 32-bit MOV CR3 in
+// the trampoline cannot reach it.
+func installTrampoline() bool {
+	cr3 := amd64.ReadCR3()
+	if cr3 >= 1<<32 {
+		return false
+	}
+	dst := (*[trampolineCodeLen]byte)(addr.Ptr(trampolineBase))
+	*dst = *(*[trampolineCodeLen]byte)(addr.Ptr(trampolineCode()))
+	mb := mailbox()
+	mb.gdt = [4]uint64{0, trampCode32, trampData, trampCode64}
+	mb.gdtLimit = uint16(unsafe.Sizeof(mb.gdt) - 1)
+	mb.gdtBase = trampolineBase + mailboxOff
+	mb.cr3 = uint32(cr3)
+	mb.efer = amd64.Rdmsr(amd64.MSR_EFER)&^eferLMA | eferLME
+	mb.entry = uint64(apEntry64Addr())
+	return true
+}

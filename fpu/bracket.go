@@ -1,0 +1,140 @@
+package fpu
+
+import (
+	"unsafe"
+
+	"gopreempt/arch/amd64"
+	"gopreempt/kernel"
+)
+
+// kernel_fpu_begin() and kernel_fpu_end().
+//
+// The YMM upper halves are not part of any task's switched context, so
+// code that uses them must not lose the CPU until it is done with them:
+// another task's bracket would overwrite them, and the switch would not
+// bring them back (seed text 002, rule 2). KernelFPUBegin therefore
+// disables preemption, and KernelFPUEnd enables it again, which is also
+// where a preemption that came due inside the bracket happens.
+//
+// Interrupts stay on inside a bracket. An interrupt handler's own Go code
+// uses only legacy-encoded SSE instructions (the runtime decided against
+// AVX, see init.go), which leave bits 255:128 of the YMM registers
+// unmodified (Intel AVX Programming Reference, 319433, 4.1.9 "AVX
+// Instructions and the Upper 128-bits of YMM registers"), and the entry code's FXSAVE/FXRSTOR puts
+// back the lower halves it does touch. The one thing a handler must not
+// do is open a bracket of its own over the interrupted one: that is
+// IrqFPUUsable.
+//
+// Between the brackets the extended state is left clean: KernelFPUEnd
+// executes VZEROALL before it takes YMM out of XCR0, so no data of the
+// bracketed computation lingers in any vector register, and the AVX state
+// is in its initial configuration when XCR0[2] is cleared (clearing it
+// otherwise preserves the state but may slow SSE code, SDM Vol. 1, 13.3).
+//
+// The bracket is tracked per CPU rather than per task: with preemption
+// off the task cannot leave the CPU, so "this CPU is inside a bracket"
+// and "the running task is" are the same thing, and a per-CPU record
+// needs no field in the task struct. It also sees a bracket opened by
+// the task an interrupt handler interrupted, which is what IrqFPUUsable
+// must know.
+
+// cpuFPU is one CPU's bracket state, written only by that CPU.
+type cpuFPU struct {
+	depth int32    // open brackets (more than 1 only after a reported misuse)
+	ctx   uint32   // hardirq|softirq bits of preempt_count at the outer begin
+	owner uintptr  // task that opened the outer bracket
+	ready bool     // InitCPU has run here: CR4.OSXSAVE and XCR0 set
+	_     [40]byte // a cache line per CPU: no false sharing between CPUs
+}
+
+var cpus [kernel.MaxCPUs]cpuFPU
+
+var _ [64 - unsafe.Sizeof(cpuFPU{})]byte // at most a cache line
+
+// thisCPU returns the calling CPU's record. Stable only while the caller
+// cannot migrate (preemption or interrupts off).
+func thisCPU() *cpuFPU { return &cpus[amd64.ThisCPU().ID] }
+
+func currentTask() uintptr { return uintptr(unsafe.Pointer(kernel.Current())) }
+
+func irqContext() uint32 {
+	return kernel.PreemptCount() & (kernel.HARDIRQ_MASK | kernel.SOFTIRQ_MASK)
+}
+
+// KernelFPUBegin opens a bracket: preemption is disabled and, when the
+// CPU has AVX, XCR0 gains the YMM component, so AVX and AVX2 instructions
+// may run until KernelFPUEnd. Brackets do not nest; opening one where
+// IrqFPUUsable is false is reported (BugFPU) and counted as nesting.
+//
+// Any context; no allocation.
+func KernelFPUBegin() {
+	kernel.PreemptDisable()
+	c := thisCPU()
+	if c.depth != 0 {
+		badBegin(c)
+		c.depth++
+		return
+	}
+	if !c.ready {
+		enableXSAVE(c) // an AP that was brought up without InitCPU
+	}
+	c.owner = currentTask()
+	c.ctx = irqContext()
+	// The bracket is marked before XCR0 changes: an interrupt handler
+	// that came in between and used a bracket of its own would end it by
+	// taking YMM out of XCR0 again, under our feet. Until this line a
+	// handler's bracket is harmless: we hold no YMM state yet.
+	c.depth = 1
+	if avxUsable() {
+		amd64.Xsetbv(0, xcr0Bracket)
+	}
+}
+
+// KernelFPUEnd closes the bracket KernelFPUBegin opened: the vector
+// registers are zeroed, XCR0 loses YMM again and preemption is enabled.
+// Without a matching KernelFPUBegin in this context it is reported
+// (BugFPU) and does nothing.
+//
+// Any context; no allocation.
+func KernelFPUEnd() {
+	c := thisCPU()
+	if c.depth == 0 || c.owner != currentTask() || (c.depth == 1 && c.ctx != irqContext()) {
+		kernel.ReportBug(kernel.BugFPU, "kernel_fpu_end() without kernel_fpu_begin()")
+		return
+	}
+	if c.depth > 1 { // the inner half of a reported nesting
+		c.depth--
+		kernel.PreemptEnable()
+		return
+	}
+	if avxUsable() {
+		amd64.Vzeroall()
+		amd64.Xsetbv(0, xcr0Kernel)
+	}
+	c.owner = 0
+	c.depth = 0 // after XCR0 is back: see KernelFPUBegin
+	kernel.PreemptEnable()
+}
+
+// IrqFPUUsable reports whether KernelFPUBegin may be called here: false
+// on a CPU that is already inside a bracket, which for an interrupt
+// handler means that the code it interrupted holds live YMM state the
+// handler would destroy (irq_fpu_usable()). Code that may run in
+// interrupt context checks it and falls back to a non-SIMD path.
+func IrqFPUUsable() bool { return thisCPU().depth == 0 }
+
+// InBracket reports whether the calling CPU is inside a bracket.
+func InBracket() bool { return thisCPU().depth != 0 }
+
+// badBegin reports a KernelFPUBegin where IrqFPUUsable is false, saying
+// which of the three ways it happened.
+func badBegin(c *cpuFPU) {
+	switch {
+	case irqContext() != c.ctx:
+		kernel.ReportBug(kernel.BugFPU, "kernel_fpu_begin() in an interrupt handler that interrupted a bracket (irq_fpu_usable() is false)")
+	case c.owner == currentTask():
+		kernel.ReportBug(kernel.BugFPU, "nested kernel_fpu_begin()")
+	default:
+		kernel.ReportBug(kernel.BugFPU, "kernel_fpu_begin() while another task's bracket is open on this CPU (it slept inside it)")
+	}
+}

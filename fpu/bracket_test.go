@@ -1,0 +1,151 @@
+package fpu_test
+
+// kernel_fpu_begin/end as a preemption bracket: misuse is reported, and
+// the scheduler statistics show that nothing preempts the inside.
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gopreempt/fpu"
+	"gopreempt/kernel"
+)
+
+func TestNestedBeginIsReported(t *testing.T) {
+	inKthread(t, "nested", func(k *kernel.Kthread) {
+		base := kernel.PreemptCount()
+		n := kernel.ExpectBugs(kernel.BugFPU, func() {
+			fpu.KernelFPUBegin()
+			fpu.KernelFPUBegin()
+			fpu.KernelFPUEnd()
+			if !fpu.InBracket() {
+				t.Errorf("the inner kernel_fpu_end closed the outer bracket")
+			}
+			fpu.KernelFPUEnd()
+		})
+		if n != 1 {
+			t.Errorf("nested kernel_fpu_begin reported %d times, want 1", n)
+		}
+		if got := kernel.PreemptCount(); got != base {
+			t.Errorf("preempt_count %#x after the nested pair, want %#x", got, base)
+		}
+		if fpu.InBracket() {
+			t.Errorf("still in a bracket after both ends")
+		}
+	})
+}
+
+func TestEndWithoutBeginIsReported(t *testing.T) {
+	inKthread(t, "unbalanced", func(k *kernel.Kthread) {
+		base := kernel.PreemptCount()
+		if n := kernel.ExpectBugs(kernel.BugFPU, fpu.KernelFPUEnd); n != 1 {
+			t.Errorf("kernel_fpu_end without begin reported %d times, want 1", n)
+		}
+		if got := kernel.PreemptCount(); got != base {
+			t.Errorf("the unbalanced end changed preempt_count to %#x", got)
+		}
+	})
+}
+
+// irq_fpu_usable() is false in an interrupt that interrupted a bracket,
+// and a kernel_fpu_begin() there is reported; in an interrupt outside a
+// bracket it is true.
+func TestIrqFPUUsable(t *testing.T) {
+	var inside, outside atomic.Int32 // 0 not seen, 1 usable, 2 not usable
+	var phase atomic.Int32           // 1: kthread in a bracket, 2: outside
+	var target atomic.Pointer[kernel.Task]
+	kernel.TickHook = func() {
+		if kernel.Current() != target.Load() {
+			return // a tick on another CPU, or one that found another task
+		}
+		switch phase.Load() {
+		case 1:
+			if inside.Load() == 0 {
+				if fpu.IrqFPUUsable() {
+					inside.Store(1)
+				} else {
+					inside.Store(2)
+				}
+				fpu.KernelFPUBegin() // reported: the interrupted code is in a bracket
+				fpu.KernelFPUEnd()
+			}
+		case 2:
+			if outside.Load() == 0 {
+				if fpu.IrqFPUUsable() {
+					outside.Store(1)
+				} else {
+					outside.Store(2)
+				}
+			}
+		}
+	}
+	defer func() { kernel.TickHook = nil }()
+	var bugs uint64
+	inKthread(t, "irq-usable", func(k *kernel.Kthread) {
+		target.Store(k.Task())
+		bugs = kernel.ExpectBugs(kernel.BugFPU, func() {
+			fpu.KernelFPUBegin()
+			phase.Store(1)
+			for inside.Load() == 0 {
+			}
+			phase.Store(0)
+			fpu.KernelFPUEnd()
+		})
+		phase.Store(2)
+		for outside.Load() == 0 {
+		}
+		phase.Store(0)
+	})
+	if inside.Load() != 2 {
+		t.Errorf("irq_fpu_usable() true in an interrupt that interrupted a bracket")
+	}
+	if outside.Load() != 1 {
+		t.Errorf("irq_fpu_usable() false in an interrupt outside any bracket")
+	}
+	if bugs != 1 {
+		t.Errorf("kernel_fpu_begin() in that interrupt reported %d times, want 1", bugs)
+	}
+}
+
+// Inside a bracket the task is not preempted although another task is
+// runnable and its time slice runs out; the preemption that came due
+// happens at kernel_fpu_end (preempt_enable).
+func TestNoPreemptionInsideBracket(t *testing.T) {
+	withModel(kernel.PreemptFull, func() {
+		busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+			k.Bind(0)
+			for !k.ShouldStop() {
+			}
+		})
+		defer kernel.KthreadStop(busy)
+		time.Sleep(20 * time.Millisecond)
+		inKthread(t, "bracketed", func(k *kernel.Kthread) {
+			k.Bind(0)
+			st := &k.Task().Stats
+			before := *st
+			fpu.KernelFPUBegin()
+			spin(400 * time.Millisecond) // four time slices
+			inside := *st
+			due := kernel.NeedResched()
+			fpu.KernelFPUEnd()
+			after := *st
+			t.Logf("involuntary switches before/inside/after: %d/%d/%d; at kernel_fpu_end: %d -> %d; longest preempt-off %v",
+				before.Involuntary, inside.Involuntary, after.Involuntary,
+				before.PreemptFromEnable, after.PreemptFromEnable, time.Duration(after.MaxPreemptOff))
+			if inside.Involuntary != before.Involuntary || inside.PreemptFromIRQ != before.PreemptFromIRQ {
+				t.Errorf("preempted %d times inside the bracket", inside.Involuntary-before.Involuntary)
+			}
+			if !due {
+				t.Errorf("need_resched not set after 400 ms with another task runnable")
+			}
+			if after.PreemptFromEnable != before.PreemptFromEnable+1 {
+				t.Errorf("the pending preemption did not happen at kernel_fpu_end (preemptions from preempt_enable %d -> %d)",
+					before.PreemptFromEnable, after.PreemptFromEnable)
+			}
+			if after.MaxPreemptOff < uint64(350*time.Millisecond) {
+				t.Errorf("longest preempt-off section %v, want about 400 ms", time.Duration(after.MaxPreemptOff))
+			}
+		})
+	})
+}

@@ -1,0 +1,117 @@
+#include "textflag.h"
+
+// SSEState offsets (simdtest.go).
+#define S_FCW 256
+#define S_MXCSR 260
+#define S_ST0 264
+
+// SPIN waits until ticks (R8) TSC ticks have passed since start (R9).
+// Clobbers AX, DX.
+#define SPIN(label) \
+label: \
+	RDTSC; SHLQ $32, DX; ORQ DX, AX; SUBQ R9, AX; CMPQ AX, R8; JB label
+
+#define START RDTSC; SHLQ $32, DX; ORQ DX, AX; MOVQ AX, R9
+
+// func HoldSSE(in, out *SSEState, ticks uint64)
+TEXT ·HoldSSE(SB),NOSPLIT,$8-24
+	MOVQ	in+0(FP), SI
+	MOVQ	out+8(FP), DI
+	MOVQ	ticks+16(FP), R8
+	MOVOU	0(SI), X0
+	MOVOU	16(SI), X1
+	MOVOU	32(SI), X2
+	MOVOU	48(SI), X3
+	MOVOU	64(SI), X4
+	MOVOU	80(SI), X5
+	MOVOU	96(SI), X6
+	MOVOU	112(SI), X7
+	MOVOU	128(SI), X8
+	MOVOU	144(SI), X9
+	MOVOU	160(SI), X10
+	MOVOU	176(SI), X11
+	MOVOU	192(SI), X12
+	MOVOU	208(SI), X13
+	MOVOU	224(SI), X14
+	MOVOU	240(SI), X15
+	FLDCW	S_FCW(SI)
+	LDMXCSR	S_MXCSR(SI)
+	FMOVV	S_ST0(SI), F0	// FILD m64int: pushes onto the x87 stack
+	START
+	SPIN(sse_spin)
+	MOVOU	X0, 0(DI)
+	MOVOU	X1, 16(DI)
+	MOVOU	X2, 32(DI)
+	MOVOU	X3, 48(DI)
+	MOVOU	X4, 64(DI)
+	MOVOU	X5, 80(DI)
+	MOVOU	X6, 96(DI)
+	MOVOU	X7, 112(DI)
+	MOVOU	X8, 128(DI)
+	MOVOU	X9, 144(DI)
+	MOVOU	X10, 160(DI)
+	MOVOU	X11, 176(DI)
+	MOVOU	X12, 192(DI)
+	MOVOU	X13, 208(DI)
+	MOVOU	X14, 224(DI)
+	MOVOU	X15, 240(DI)
+	FSTCW	S_FCW(DI)
+	STMXCSR	S_MXCSR(DI)
+	FMOVVP	F0, S_ST0(DI)	// FISTP m64int: pops it again
+	MOVW	$0x37f, 0(SP)
+	FLDCW	0(SP)
+	MOVL	$0x1f80, 0(SP)
+	LDMXCSR	0(SP)
+	XORPS	X15, X15	// the Go ABI's zero register
+	RET
+
+// func HoldYMM(in, out *YMMState, ticks uint64)
+TEXT ·HoldYMM(SB),NOSPLIT,$0-24
+	MOVQ	in+0(FP), SI
+	MOVQ	out+8(FP), DI
+	MOVQ	ticks+16(FP), R8
+	VMOVDQU	0(SI), Y0
+	VMOVDQU	32(SI), Y1
+	VMOVDQU	64(SI), Y2
+	VMOVDQU	96(SI), Y3
+	VMOVDQU	128(SI), Y4
+	VMOVDQU	160(SI), Y5
+	VMOVDQU	192(SI), Y6
+	VMOVDQU	224(SI), Y7
+	VMOVDQU	256(SI), Y8
+	VMOVDQU	288(SI), Y9
+	VMOVDQU	320(SI), Y10
+	VMOVDQU	352(SI), Y11
+	VMOVDQU	384(SI), Y12
+	VMOVDQU	416(SI), Y13
+	VMOVDQU	448(SI), Y14
+	VMOVDQU	480(SI), Y15
+	START
+	SPIN(ymm_spin)
+	JMP	·storeYMM<>(SB)
+
+// func ReadYMM(out *YMMState)
+TEXT ·ReadYMM(SB),NOSPLIT,$0-8
+	MOVQ	out+0(FP), DI
+	JMP	·storeYMM<>(SB)
+
+// storeYMM stores YMM0-15 at DI and returns to its jumper's caller.
+TEXT ·storeYMM<>(SB),NOSPLIT|NOFRAME,$0
+	VMOVDQU	Y0, 0(DI)
+	VMOVDQU	Y1, 32(DI)
+	VMOVDQU	Y2, 64(DI)
+	VMOVDQU	Y3, 96(DI)
+	VMOVDQU	Y4, 128(DI)
+	VMOVDQU	Y5, 160(DI)
+	VMOVDQU	Y6, 192(DI)
+	VMOVDQU	Y7, 224(DI)
+	VMOVDQU	Y8, 256(DI)
+	VMOVDQU	Y9, 288(DI)
+	VMOVDQU	Y10, 320(DI)
+	VMOVDQU	Y11, 352(DI)
+	VMOVDQU	Y12, 384(DI)
+	VMOVDQU	Y13, 416(DI)
+	VMOVDQU	Y14, 448(DI)
+	VMOVDQU	Y15, 480(DI)
+	XORPS	X15, X15
+	RET

@@ -1,0 +1,53 @@
+package irq
+
+import (
+	"sync/atomic"
+
+	"gopreempt/arch/amd64"
+	"gopreempt/kernel"
+	"gopreempt/mm"
+)
+
+// TLB shootdown. A CPU caches translations in its TLB, and INVLPG only
+// flushes the CPU that executes it (SDM Vol. 3A, 4.10.5). When memory is
+// unmapped on one CPU, every other CPU must drop its cached translation
+// before the frame can be reused, or it could keep writing into memory
+// that now belongs to something else. The unmapping CPU sends an IPI to
+// all others; each reloads CR3 (flushing its non-global entries) and
+// acknowledges; the sender waits for every acknowledgement with
+// interrupts on, so that two CPUs shooting down at once serve each other.
+const VecTLB = 0xf2
+
+var tlb struct {
+	busy atomic.Uint32
+	acks atomic.Int32
+}
+
+func tlbInterrupt() {
+	amd64.WriteCR3(amd64.ReadCR3())
+	tlb.acks.Add(1)
+}
+
+// shootdown flushes the TLBs of all other online CPUs.
+func shootdown() {
+	n := kernel.OnlineCPUs()
+	if n == 1 {
+		return
+	}
+	for !tlb.busy.CompareAndSwap(0, 1) {
+		amd64.Pause()
+	}
+	tlb.acks.Store(0)
+	// ICR destination shorthand 11b: all excluding self (SDM Vol. 3A, 11.6.1).
+	SendIPIShorthand(3<<18, VecTLB)
+	for tlb.acks.Load() < int32(n-1) {
+		amd64.Pause()
+	}
+	tlb.busy.Store(0)
+}
+
+// installTLBShootdown registers the handler and gives mm the sender.
+func installTLBShootdown() {
+	Register(VecTLB, tlbInterrupt)
+	mm.TLBShootdown = shootdown
+}
