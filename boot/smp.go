@@ -113,6 +113,7 @@ func startAPs() {
 	bspCR4 = amd64.ReadCR4()
 
 	next := 1
+cpus:
 	for i := 0; i < madt.NCPU; i++ {
 		c := madt.CPUs[i]
 		switch {
@@ -125,9 +126,7 @@ func startAPs() {
 		case next >= kernel.MaxCPUs:
 			kernel.Pr(kernel.KERN_WARNING).S("smp: more than ").U(kernel.MaxCPUs).
 				S(" CPUs; APIC id ").U(uint64(c.APICID)).S(" and later not started").Emit()
-		}
-		if next >= kernel.MaxCPUs {
-			break
+			break cpus
 		}
 		ok, stop := startAP(next, c.APICID)
 		if ok {

@@ -74,4 +74,16 @@ func Install() {
 }
 
 // timerInterrupt is the local APIC timer's handler: the scheduler tick.
-func timerInterrupt() { kernel.SchedulerTick() }
+// A change of HZ (hz= is applied after the other CPUs are up) reaches
+// each CPU here: its timer is reprogrammed at its next tick.
+func timerInterrupt() {
+	cpu := kernel.RawCPUID()
+	if timerHZ[cpu] != kernel.HZ {
+		timerHZ[cpu] = kernel.HZ
+		startTimer(kernel.HZ)
+	}
+	kernel.SchedulerTick()
+}
+
+// timerHZ is the rate each CPU's timer runs at.
+var timerHZ [kernel.MaxCPUs]int

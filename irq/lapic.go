@@ -74,6 +74,7 @@ func calibrateLAPICTimer() uint64 {
 
 // startTimer runs the timer periodically at hz on this CPU.
 func startTimer(hz int) {
+	timerHZ[amd64.ThisCPU().ID] = hz
 	*lapicReg(regDivide) = 0x3
 	apic.SetTimer(VecTimer, lapic.TIMER_MODE_PERIODIC)
 	*lapicReg(regInitCnt) = uint32(TimerHz / 16 / uint64(hz))

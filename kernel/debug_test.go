@@ -149,12 +149,14 @@ func TestBugWrongOwnerUnlock(t *testing.T) {
 // that became due happens at spin_unlock (inside preempt_enable).
 func TestSpinlockDisablesPreemption(t *testing.T) {
 	busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+		k.Bind(0)
 		for !k.ShouldStop() {
 		}
 	})
 	defer kernel.KthreadStop(busy)
 	l := kernel.NewSpinLock("held")
 	inKthread(t, "holder", func(k *kernel.Kthread) {
+		k.Bind(0)
 		me := k.Task()
 		l.Lock()
 		if kernel.PreemptCount()&kernel.PREEMPT_MASK != 1 {
@@ -212,6 +214,7 @@ func TestMutexAndWaitQueue(t *testing.T) {
 
 func TestCondReschedYields(t *testing.T) {
 	busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+		k.Bind(0)
 		for !k.ShouldStop() {
 			kernel.CondResched()
 		}
@@ -219,6 +222,7 @@ func TestCondReschedYields(t *testing.T) {
 	defer kernel.KthreadStop(busy)
 	withModel(kernel.PreemptNone, func() {
 		inKthread(t, "polite", func(k *kernel.Kthread) {
+			k.Bind(0)
 			yielded := false
 			end := kernel.Nanotime() + uint64(2*time.Second)
 			for !yielded && kernel.Nanotime() < end {

@@ -74,6 +74,7 @@ func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner k
 	// (cond_resched) on every round, which is what lets anything else run
 	// at all under preempt=none.
 	counting := kernel.KthreadRun("counter", func(k *kernel.Kthread) {
+		k.Bind(0) // both on CPU 0: preemption is about sharing one CPU
 		for !k.ShouldStop() {
 			counter.Add(1)
 			kernel.CondResched()
@@ -82,6 +83,7 @@ func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner k
 	defer kernel.KthreadStop(counting)
 	time.Sleep(20 * time.Millisecond)
 	k := kernel.KthreadRun("spinner", func(k *kernel.Kthread) {
+		k.Bind(0)
 		if disabled {
 			kernel.PreemptDisable()
 		}
@@ -151,11 +153,13 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 
 func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 	busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+		k.Bind(0)
 		for !k.ShouldStop() {
 		}
 	})
 	defer kernel.KthreadStop(busy)
 	inKthread(t, "noresched", func(k *kernel.Kthread) {
+		k.Bind(0)
 		kernel.PreemptDisable()
 		deadline := kernel.Nanotime() + uint64(2*time.Second)
 		for !kernel.NeedResched() && kernel.Nanotime() < deadline {
@@ -215,6 +219,7 @@ func TestPreemptedSleeperIsNotLost(t *testing.T) {
 	var round atomic.Int64
 	var sleeper atomic.Pointer[kernel.Task]
 	s := kernel.KthreadRun("sleeper", func(k *kernel.Kthread) {
+		k.Bind(0) // sleeper and waker share CPU 0, so the sleeper is preempted
 		sleeper.Store(k.Task())
 		for i := int64(1); i <= iterations; i++ {
 			kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
@@ -229,6 +234,7 @@ func TestPreemptedSleeperIsNotLost(t *testing.T) {
 		}
 	})
 	w := kernel.KthreadRun("waker", func(k *kernel.Kthread) {
+		k.Bind(0)
 		for i := int64(1); i <= iterations && !k.ShouldStop(); i++ {
 			round.Store(i)
 			for sleeper.Load() == nil {

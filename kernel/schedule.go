@@ -77,6 +77,11 @@ func schedule() {
 // contextSwitch switches from prev to next. rq.lock is held and passes to
 // next, which releases it in finishSwitch.
 func contextSwitch(rq *RunQueue, prev, next *Task) {
+	if next.onCPU || next.KSP <= next.KStackLo || next.KSP >= next.KStackHi {
+		Pr(KERN_EMERG).S("schedule: cpu ").U(uint64(rq.cpu)).S(" picked pid ").I(int64(next.Pid)).
+			S(" onCPU=").S(boolStr(next.onCPU)).S(" cpu=").U(uint64(next.ThreadInfo.CPU)).
+			S(" ksp=").X(uint64(next.KSP)).S(" state=").I(int64(next.State)).Emit()
+	}
 	rq.curr = refOf(next)
 	rq.Stats.Switches++
 	next.onCPU = true

@@ -21,7 +21,9 @@ const (
 )
 
 var kstacks struct {
-	used [maxKStacks / 64]uint64
+	used       [maxKStacks / 64]uint64
+	quarantine [maxKStacks / 64]uint64 // freed, but other CPUs' TLBs may still map them
+	nquar      int
 }
 
 // AllocKernelStack maps a new kernel stack and returns its bounds, or
@@ -32,6 +34,7 @@ func AllocKernelStack() (lo, hi uintptr, ok bool) { return allocStack(false) }
 func AllocISTStack() (lo, hi uintptr, ok bool) { return allocStack(true) }
 
 func allocStack(fromTop bool) (lo, hi uintptr, ok bool) {
+	releaseQuarantine()
 	fl := space.lock.Lock()
 	defer space.lock.Unlock(fl)
 	for j := 0; j < maxKStacks; j++ {
@@ -59,13 +62,51 @@ func allocStack(fromTop bool) (lo, hi uintptr, ok bool) {
 	return 0, 0, false
 }
 
-// FreeKernelStack unmaps a stack returned by AllocKernelStack.
+// FreeKernelStack unmaps a stack returned by AllocKernelStack. It may
+// run with interrupts off (a dead task is freed at the end of a context
+// switch), so it cannot wait for other CPUs: the frames go to the zombie
+// list and the slot stays in quarantine until a TLB shootdown has made
+// sure no CPU still translates its addresses to the old frames. Reusing
+// the slot earlier would let a CPU with a stale entry write a new task's
+// stack into a frame that now belongs to something else.
 func FreeKernelStack(lo uintptr) {
 	fl := space.lock.Lock()
 	i := (lo - KStackBase - KStackSize) / kstackSlot
-	releaseStack(lo, lo+KStackSize)
-	kstacks.used[i/64] &^= 1 << (i % 64)
+	for va := lo; va < lo+KStackSize; va += PageSize {
+		if pa, ok := unmapPage(va); ok && zombies.n < len(zombies.f) {
+			zombies.f[zombies.n] = pa
+			zombies.n++
+		}
+	}
+	kstacks.quarantine[i/64] |= 1 << (i % 64)
+	kstacks.nquar++
 	space.lock.Unlock(fl)
+}
+
+// releaseQuarantine shoots down stale translations, frees the zombie
+// frames and makes quarantined stack slots available again. Interrupts on.
+func releaseQuarantine() {
+	// Take the slots quarantined so far: the shootdown below covers only
+	// unmappings that happened before it.
+	var q [maxKStacks / 64]uint64
+	fl := space.lock.Lock()
+	n := kstacks.nquar
+	q = kstacks.quarantine
+	kstacks.quarantine = [maxKStacks / 64]uint64{}
+	kstacks.nquar = 0
+	space.lock.Unlock(fl)
+	if n == 0 {
+		return
+	}
+	if TLBShootdown != nil {
+		TLBShootdown()
+	}
+	fl = space.lock.Lock()
+	for i := range q {
+		kstacks.used[i] &^= q[i]
+	}
+	space.lock.Unlock(fl)
+	flushZombies()
 }
 
 func releaseStack(lo, hi uintptr) {
