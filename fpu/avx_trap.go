@@ -2,9 +2,7 @@ package fpu
 
 import (
 	"gopreempt/arch/amd64"
-	"gopreempt/internal/addr"
 	"gopreempt/kernel"
-	"gopreempt/mm"
 )
 
 // Recognising AVX outside a bracket: the #UD handler's hook.
@@ -54,7 +52,7 @@ func invalidOpcode(f *amd64.TrapFrame) bool {
 // cause of a #UD (SDM Vol. 2A, 2.3.2), not an XCR0 matter.
 func vexAt(pc uintptr) (byte, bool) {
 	for i := uintptr(0); i < 15; i++ {
-		b, ok := peekByte(pc + i)
+		b, ok := kernel.PeekByte(pc + i)
 		if !ok {
 			return 0, false
 		}
@@ -67,21 +65,4 @@ func vexAt(pc uintptr) (byte, bool) {
 		return b, false
 	}
 	return 0, false
-}
-
-func peekByte(a uintptr) (byte, bool) {
-	if _, ok := mm.Translate(a); !ok {
-		return 0, false
-	}
-	return *(*byte)(addr.Ptr(a)), true
-}
-
-func peekWord(a uintptr) (uintptr, bool) {
-	if a&7 != 0 {
-		return 0, false
-	}
-	if _, ok := mm.Translate(a); !ok {
-		return 0, false
-	}
-	return *(*uintptr)(addr.Ptr(a)), true
 }

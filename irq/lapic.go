@@ -82,13 +82,23 @@ func startTimer(hz int) {
 
 // SendIPI sends vector v to the CPU with local APIC ID apicID and waits
 // until the APIC has accepted it (SDM Vol. 3A, 11.6.1).
-func SendIPI(apicID uint32, v uint32) {
+func SendIPI(apicID uint32, v uint32) { sendICR(apicID<<24, v) }
+
+// SendIPIShorthand sends vector v with an ICR destination shorthand
+// (self, all, all but self), which ignores the destination field.
+func SendIPIShorthand(shorthand, v uint32) { sendICR(0, shorthand|v) }
+
+// sendICR writes the interrupt command register, high half first (the
+// write to the low half sends), and waits for the delivery-status bit to
+// clear, polling: the TamaGo driver's wait yields to the Go scheduler,
+// which interrupt context cannot do.
+func sendICR(high, low uint32) {
 	fl := LocalIrqSave()
 	for *lapicReg(regICRLow)&icrPending != 0 {
 		amd64.Pause()
 	}
-	*lapicReg(regICRHigh) = apicID << 24
-	*lapicReg(regICRLow) = v
+	*lapicReg(regICRHigh) = high
+	*lapicReg(regICRLow) = low
 	for *lapicReg(regICRLow)&icrPending != 0 {
 		amd64.Pause()
 	}
@@ -132,17 +142,3 @@ func SetAPICID(cpu int, id uint32) { apicIDs[cpu] = id }
 // SendReschedIPI interrupts CPU cpu so that it looks at need_resched on
 // its way out of the interrupt (the work is on the return path).
 func SendReschedIPI(cpu int) { SendIPI(apicIDs[cpu], VecResched) }
-
-// SendIPIShorthand sends vector v with an ICR destination shorthand
-// (self, all, all but self) and waits until the APIC has accepted it.
-func SendIPIShorthand(shorthand, v uint32) {
-	fl := LocalIrqSave()
-	for *lapicReg(regICRLow)&icrPending != 0 {
-		amd64.Pause()
-	}
-	*lapicReg(regICRLow) = shorthand | v
-	for *lapicReg(regICRLow)&icrPending != 0 {
-		amd64.Pause()
-	}
-	LocalIrqRestore(fl)
-}
