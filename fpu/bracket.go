@@ -78,13 +78,17 @@ func KernelFPUBegin() {
 	if !c.ready {
 		enableXSAVE(c) // an AP that was brought up without InitCPU
 	}
+	// The bracket is marked first, before its owner is recorded and
+	// before XCR0 changes. An interrupt handler may open and close a
+	// bracket of its own at any point up to this line (IrqFPUUsable is
+	// still true): its KernelFPUEnd resets owner and depth and takes YMM
+	// out of XCR0. Had we written the owner already, the handler's end
+	// would erase it and our own end would be reported as unmatched.
+	// From this line on, IrqFPUUsable is false and handlers keep out.
+	c.depth = 1
+	amd64.CompilerBarrier() // the store above must come first
 	c.owner = currentTask()
 	c.ctx = irqContext()
-	// The bracket is marked before XCR0 changes: an interrupt handler
-	// that came in between and used a bracket of its own would end it by
-	// taking YMM out of XCR0 again, under our feet. Until this line a
-	// handler's bracket is harmless: we hold no YMM state yet.
-	c.depth = 1
 	if avxUsable() {
 		amd64.Xsetbv(0, xcr0Bracket)
 	}
@@ -112,7 +116,8 @@ func KernelFPUEnd() {
 		amd64.Xsetbv(0, xcr0Kernel)
 	}
 	c.owner = 0
-	c.depth = 0 // after XCR0 is back: see KernelFPUBegin
+	amd64.CompilerBarrier()
+	c.depth = 0 // last, after XCR0 is back: see KernelFPUBegin
 	kernel.PreemptEnable()
 }
 

@@ -12,10 +12,11 @@ import (
 // flushes the CPU that executes it (SDM Vol. 3A, 4.10.5). When memory is
 // unmapped on one CPU, every other CPU must drop its cached translation
 // before the frame can be reused, or it could keep writing into memory
-// that now belongs to something else. The unmapping CPU sends an IPI to
-// all others; each reloads CR3 (flushing its non-global entries) and
-// acknowledges; the sender waits for every acknowledgement with
-// interrupts on, so that two CPUs shooting down at once serve each other.
+// that now belongs to something else. Before a frame or a stack slot is
+// reused, a CPU flushes its own TLB and sends an IPI to all others; each
+// reloads CR3 (flushing its non-global entries) and acknowledges; the
+// sender waits for every acknowledgement with interrupts on, so that two
+// CPUs shooting down at once serve each other.
 const VecTLB = 0xf2
 
 var tlb struct {
@@ -28,8 +29,21 @@ func tlbInterrupt() {
 	tlb.acks.Add(1)
 }
 
-// shootdown flushes the TLBs of all other online CPUs.
+// shootdown flushes the TLBs of every online CPU, this one included.
+// The caller is not necessarily the CPU that unmapped the pages: a dead
+// task's stack is unmapped (with INVLPG there) by whichever CPU reaps it,
+// and the slot is recycled later by whichever CPU next needs a stack. If
+// the recycling CPU had once run the dead task, its own TLB still holds
+// the old translations, and after the slot is mapped again it would read
+// and write the old frames through them.
+//
+// Preemption is off throughout: a caller moved to another CPU between
+// its own flush and the IPI would leave that CPU out of both.
+// Kernel context, interrupts on.
 func shootdown() {
+	kernel.PreemptDisable()
+	defer kernel.PreemptEnable()
+	amd64.WriteCR3(amd64.ReadCR3())
 	n := kernel.OnlineCPUs()
 	if n == 1 {
 		return

@@ -3,6 +3,14 @@ package kernel
 // Task exit. A task that exits becomes TASK_DEAD and schedules away for
 // the last time; the task that runs next on that CPU frees its memory in
 // finishSwitch (a task cannot free the stack it is running on).
+//
+// Preemption is disabled from the moment the state is TASK_DEAD (Linux's
+// do_exit does the same before its last schedule()). A preemption in the
+// gap between the store and schedule() would enter schedule() with
+// PREEMPT_ACTIVE, which keeps a preempted task on the run queue whatever
+// its state says; the dead task would be queued, freed by finishSwitch,
+// and later resumed from freed memory. schedule() accepts the one count
+// of a dead task (scheduleDebug).
 
 // DoExit ends the current task. It does not return.
 func DoExit(code int32) {
@@ -12,6 +20,7 @@ func DoExit(code int32) {
 	if exitHook != nil {
 		exitHook(t)
 	}
+	PreemptDisable()
 	rq := thisRQ()
 	fl := rq.lock.Lock()
 	t.State = TASK_DEAD
@@ -27,8 +36,6 @@ func DoExit(code int32) {
 // exitHook lets the kthread layer check a task on its way out.
 var exitHook func(t *Task)
 
-// reapTask frees a dead task. It runs in the next task, on its stack.
-func reapTask(t *Task) {
-	tasks.lock.Unlock(tasks.lock.Lock()) // order with FindTask
-	freeTask(t)
-}
+// reapTask frees a dead task's stack and FPU area and drops its own
+// reference (task_ref.go). It runs in the next task, on its stack.
+func reapTask(t *Task) { releaseTask(t) }

@@ -28,7 +28,7 @@ func fpuInitArea(a uintptr) {
 
 // newTaskFrame allocates a task and its initial frame.
 func newTaskFrame(kind uint8) (*Task, *amd64.TrapFrame) {
-	t := allocTask(kind)
+	t := allocTask(kind, 0, 0)
 	if t == nil {
 		return nil, nil
 	}
@@ -107,15 +107,11 @@ func forkTail() {
 // kernel stack is the boot stack [lo, hi). It installs the task as
 // current, with FS base on its kernel context.
 func NewIdleTask(cpu int, lo, hi uintptr) *Task {
-	t := allocTask(taskIdle)
+	t := allocTask(taskIdle, lo, hi)
 	if t == nil {
 		return nil
 	}
 	t.SetName("swapper")
-	// The idle task runs on the boot stack, not on the stack allocTask made.
-	t.KStackLo, t.KStackHi = lo, hi
-	t.kctx.Init(lo, hi)
-	t.KernelFS = t.kctx.FSBase()
 	t.onCPU = true
 	t.ThreadInfo.CPU = uint32(cpu)
 	rq := &runqueues[cpu]

@@ -71,6 +71,12 @@ func (k *Kthread) main(started chan struct{}) {
 	t.SetName(k.name)
 	t.kind = taskKthread
 	SetNice(t, k.nice)
+	// k keeps a reference on the task for as long as k itself is in use:
+	// KthreadStop and Stats may look at the task after it has exited
+	// (task_ref.go). The reference goes when the garbage collector finds
+	// k unreachable.
+	GetTaskStruct(t)
+	runtime.AddCleanup(k, func(r taskRef) { PutTaskStruct(r.ptr()) }, refOf(t))
 	k.task.Store(t)
 	close(started)
 	defer func() {
@@ -95,7 +101,7 @@ func (k *Kthread) main(started chan struct{}) {
 }
 
 // Task returns the kthread's task. After the kthread has finished the task
-// may be gone: use Stats for its final statistics.
+// may have exited (TASK_DEAD); its struct stays readable while k is.
 func (k *Kthread) Task() *Task { return k.task.Load() }
 
 // Stats returns the kthread's scheduling statistics: live while it runs,

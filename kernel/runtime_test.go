@@ -50,8 +50,10 @@ func TestGoroutinesAcrossThreads(t *testing.T) {
 	seen := map[int]bool{}
 	for i := 0; i < n; i++ {
 		tid := <-tids
-		if kernel.FindTask(int32(tid)) == nil {
+		if task := kernel.FindTask(int32(tid)); task == nil {
 			t.Errorf("gettid = %d names no kernel task", tid)
+		} else {
+			kernel.PutTaskStruct(task)
 		}
 		seen[tid] = true
 	}

@@ -42,6 +42,8 @@ func schedule() {
 	switch {
 	case prev.kind == taskIdle:
 		// the idle task is never queued
+	case prev.State == TASK_DEAD:
+		// freed by finishSwitch; it must never be queued again
 	case prev.migrateTo != 0:
 		// leaving for another CPU: queued there by finishSwitch
 	case prev.State == TASK_RUNNING || preempted: // <- the PREEMPT_ACTIVE rule
@@ -125,11 +127,17 @@ func Schedule() { schedule() }
 // PREEMPT_ACTIVE when it is being preempted (preempt_schedule_irq turns
 // interrupts on around schedule(), as Linux does). Anything else means it holds
 // a spinlock or is in an interrupt handler: "scheduling while atomic".
+// A dying task is the exception: it leaves with preemption disabled
+// (exit.go), as Linux's schedule_debug allows for TASK_DEAD.
 func scheduleDebug(prev *Task) {
 	if prev.kind == taskIdle {
 		return
 	}
-	if prev.ThreadInfo.PreemptCount&^PREEMPT_ACTIVE != 0 {
+	atomicOK := uint32(0)
+	if prev.State == TASK_DEAD {
+		atomicOK = PREEMPT_OFFSET
+	}
+	if prev.ThreadInfo.PreemptCount&^PREEMPT_ACTIVE != atomicOK {
 		bugSchedulingWhileAtomic(prev)
 	}
 	if !amd64.InterruptsEnabled() {

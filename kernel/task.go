@@ -35,6 +35,8 @@ type Task struct {
 	kind   uint8 // taskIdle, taskThread, taskKthread
 	exited bool
 
+	usage atomicInt32 // references to the task struct (task_ref.go)
+
 	Name [16]byte
 
 	next taskRef // run-queue or wait-queue link
@@ -127,8 +129,9 @@ func (t *Task) SetName(s string) {
 }
 
 // allocTask creates a task with its page, FPU area and kernel stack. It
-// returns nil when memory or task slots run out.
-func allocTask(kind uint8) *Task {
+// returns nil when memory or task slots run out. An idle task brings its
+// stack along (the boot stack it already runs on): lo and hi give it.
+func allocTask(kind uint8, lo, hi uintptr) *Task {
 	pa := mm.AllocFrame()
 	if pa == 0 {
 		return nil
@@ -138,11 +141,14 @@ func allocTask(kind uint8) *Task {
 		mm.FreeFrame(pa)
 		return nil
 	}
-	lo, hi, ok := mm.AllocKernelStack()
-	if !ok {
-		mm.FreeFrame(pa)
-		mm.FreeFrame(fpu)
-		return nil
+	if kind != taskIdle {
+		var ok bool
+		lo, hi, ok = mm.AllocKernelStack()
+		if !ok {
+			mm.FreeFrame(pa)
+			mm.FreeFrame(fpu)
+			return nil
+		}
 	}
 	t := (*Task)(addr.Ptr(uintptr(pa)))
 	t.kind = kind
@@ -152,6 +158,7 @@ func allocTask(kind uint8) *Task {
 	t.FPU = uintptr(fpu)
 	fpuInitArea(t.FPU)
 	t.Slice = sliceFor(0)
+	t.usage.Store(1) // the task's own, dropped when it is reaped
 
 	fl := tasks.lock.Lock()
 	slot := -1
@@ -163,7 +170,7 @@ func allocTask(kind uint8) *Task {
 	}
 	if slot < 0 {
 		tasks.lock.Unlock(fl)
-		freeTask(t)
+		releaseTask(t)
 		return nil
 	}
 	tasks.all[slot] = refOf(t)
@@ -176,9 +183,11 @@ func allocTask(kind uint8) *Task {
 	return t
 }
 
-// freeTask releases a dead task's memory. It runs on another task's stack
-// (the dead one cannot free the stack it stands on).
-func freeTask(t *Task) {
+// releaseTask gives back what a dead task ran on: its task-table slot,
+// kernel stack and FPU area, and the task's reference on its own struct.
+// It runs on another task's stack (the dead one cannot free the stack it
+// stands on). The struct itself lives on while others hold references.
+func releaseTask(t *Task) {
 	fl := tasks.lock.Lock()
 	for i := range tasks.all {
 		if tasks.all[i] == refOf(t) {
@@ -187,30 +196,38 @@ func freeTask(t *Task) {
 		}
 	}
 	tasks.lock.Unlock(fl)
-	mm.FreeKernelStack(t.KStackLo)
+	if t.kind != taskIdle {
+		mm.FreeKernelStack(t.KStackLo)
+	}
 	mm.FreeFrame(uint64(t.FPU))
-	mm.FreeFrame(uint64(uintptr(unsafe.Pointer(t))))
+	t.FPU = 0
+	PutTaskStruct(t)
 }
 
-// FindTask returns the live task with thread id pid, or nil.
+// FindTask returns the live task with thread id pid with a reference
+// taken (drop it with PutTaskStruct), or nil.
 func FindTask(pid int32) *Task {
 	fl := tasks.lock.Lock()
 	defer tasks.lock.Unlock(fl)
 	for _, r := range tasks.all {
 		if r != 0 && r.ptr().Pid == pid && r.ptr().State != TASK_DEAD {
+			GetTaskStruct(r.ptr())
 			return r.ptr()
 		}
 	}
 	return nil
 }
 
-// ForEachTask calls fn for every task (for statistics; fn must not block).
+// ForEachTask calls fn for every task (for statistics). Each task is
+// referenced while fn looks at it: it may die meanwhile, but its struct
+// stays readable. Task context.
 func ForEachTask(fn func(t *Task)) {
 	fl := tasks.lock.Lock()
 	var list [maxTasks]taskRef
 	n := 0
 	for _, r := range tasks.all {
 		if r != 0 {
+			GetTaskStruct(r.ptr())
 			list[n] = r
 			n++
 		}
@@ -218,6 +235,7 @@ func ForEachTask(fn func(t *Task)) {
 	tasks.lock.Unlock(fl)
 	for _, r := range list[:n] {
 		fn(r.ptr())
+		PutTaskStruct(r.ptr())
 	}
 }
 

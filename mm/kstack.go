@@ -72,6 +72,11 @@ func allocStack(fromTop bool) (lo, hi uintptr, ok bool) {
 func FreeKernelStack(lo uintptr) {
 	fl := space.lock.Lock()
 	i := (lo - KStackBase - KStackSize) / kstackSlot
+	if kstacks.used[i/64]&(1<<(i%64)) == 0 || kstacks.quarantine[i/64]&(1<<(i%64)) != 0 {
+		space.lock.Unlock(fl)
+		fatal("mm: freeing a kernel stack that is not allocated", uint64(lo))
+		return
+	}
 	for va := lo; va < lo+KStackSize; va += PageSize {
 		if pa, ok := unmapPage(va); ok && zombies.n < len(zombies.f) {
 			zombies.f[zombies.n] = pa
