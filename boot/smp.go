@@ -6,6 +6,7 @@ import (
 
 	"gopreempt/acpi"
 	"gopreempt/arch/amd64"
+	"gopreempt/boot/cmdline"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/mm"
@@ -14,7 +15,7 @@ import (
 
 // Bringing up the application processors (APs), from the boot CPU.
 //
-// The firmware's MADT lists the processors by local APIC ID. Each AP sits
+// The firmware's MADT (or MP table) lists the processors by local APIC ID. Each AP sits
 // in "wait-for-SIPI" after reset; the boot CPU wakes one with an INIT IPI,
 // a 10 ms wait, then a start-up IPI (SIPI) naming the trampoline page,
 // and a second SIPI after 200 µs if the first went unanswered (SDM Vol.
@@ -77,30 +78,43 @@ var (
 // The boot CPU's CR4, which APs copy (smp_ap.go).
 var bspCR4 uint64
 
+// madt describes the processors, from the ACPI MADT or the MP table.
 var madt acpi.MADT
 
 // startAPs finds the processors and starts every present one, up to
-// kernel.MaxCPUs. The boot CPU is CPU 0.
+// maxcpus= and kernel.MaxCPUs. The boot CPU is CPU 0.
+//
+// The processors are listed in the ACPI MADT, or, with acpi=off or when
+// the firmware has no MADT, in the older MP table. The command line is
+// read with cmdline's early readers: Parse runs later, in task context,
+// and rejects a malformed line then.
 func startAPs() {
 	bsp := irq.LapicID()
 	irq.SetAPICID(0, bsp)
 	percpu.CPULocal(0).APICID = uint64(bsp)
 
-	if err := acpi.ReadMADT(acpi.Identity, &madt); err != nil {
-		kernel.Pr(kernel.KERN_WARNING).S("smp: ").S(err.Error()).S("; running on the boot CPU only").Emit()
+	limit := kernel.MaxCPUs
+	maxcpus, haveMax := cmdline.EarlyInt(cmdlineArgs(), "maxcpus")
+	if haveMax && maxcpus >= 1 && maxcpus < limit {
+		limit = maxcpus
+	}
+	if !findCPUs() {
 		reportOnline()
 		return
 	}
-	m := kernel.Pr(kernel.KERN_INFO).S("smp: MADT lists ").U(uint64(madt.Present())).S(" CPUs")
+	m := kernel.Pr(kernel.KERN_INFO).S("smp: ").S(cpuSource).S(" lists ").U(uint64(madt.Present())).S(" CPUs")
 	if madt.NIOAPIC > 0 {
 		m = m.S(", I/O APIC at ").X(uint64(madt.IOAPICs[0].Addr))
 	}
 	m.S(", boot CPU APIC id ").U(uint64(bsp)).Emit()
 	if madt.Unusable > 0 {
 		kernel.Pr(kernel.KERN_INFO).S("smp: ").U(uint64(madt.Unusable)).
-			S(" MADT processor entries disabled or not addressable in xAPIC mode").Emit()
+			S(" processor entries disabled or not addressable in xAPIC mode").Emit()
 	}
-	if madt.Present() <= 1 {
+	if madt.Present() <= 1 || limit == 1 {
+		if limit == 1 && madt.Present() > 1 {
+			kernel.Pr(kernel.KERN_INFO).S("smp: maxcpus=1: not starting the other CPUs").Emit()
+		}
 		reportOnline()
 		return
 	}
@@ -123,9 +137,14 @@ cpus:
 			kernel.Pr(kernel.KERN_INFO).S("smp: APIC id ").U(uint64(c.APICID)).
 				S(" is online-capable but not present; CPU hot-add is not supported").Emit()
 			continue
-		case next >= kernel.MaxCPUs:
-			kernel.Pr(kernel.KERN_WARNING).S("smp: more than ").U(kernel.MaxCPUs).
-				S(" CPUs; APIC id ").U(uint64(c.APICID)).S(" and later not started").Emit()
+		case next >= limit:
+			if limit < kernel.MaxCPUs {
+				kernel.Pr(kernel.KERN_INFO).S("smp: maxcpus=").U(uint64(limit)).S(": APIC id ").
+					U(uint64(c.APICID)).S(" and later not started").Emit()
+			} else {
+				kernel.Pr(kernel.KERN_WARNING).S("smp: more than ").U(kernel.MaxCPUs).
+					S(" CPUs; APIC id ").U(uint64(c.APICID)).S(" and later not started").Emit()
+			}
 			break cpus
 		}
 		ok, stop := startAP(next, c.APICID)
@@ -139,8 +158,42 @@ cpus:
 	reportOnline()
 }
 
+// cpuSource names the table that madt came from, for the boot log.
+var cpuSource string
+
+// findCPUs fills madt from the MADT, or from the MP table with acpi=off
+// or when there is no usable MADT (as Linux falls back). It reports
+// whether either table was found.
+func findCPUs() bool {
+	if !cmdline.EarlyIs(cmdlineArgs(), "acpi", "off") {
+		err := acpi.ReadMADT(acpi.Identity, &madt)
+		if err == nil {
+			cpuSource = "ACPI MADT"
+			return true
+		}
+		kernel.Pr(kernel.KERN_WARNING).S("smp: ").S(err.Error()).S("; trying the MP table").Emit()
+	} else {
+		kernel.Pr(kernel.KERN_INFO).S("smp: acpi=off: reading the MP table").Emit()
+	}
+	f, err := acpi.ReadMPTable(acpi.Identity, &madt)
+	if err != nil {
+		kernel.Pr(kernel.KERN_WARNING).S("smp: ").S(err.Error()).S("; running on the boot CPU only").Emit()
+		return false
+	}
+	cpuSource = "MP table"
+	if f.Table == 0 {
+		cpuSource = "MP default configuration"
+	}
+	return true
+}
+
 func reportOnline() {
-	kernel.Pr(kernel.KERN_INFO).S("smp: ").U(uint64(kernel.OnlineCPUs())).S(" CPUs online").Emit()
+	n := kernel.OnlineCPUs()
+	unit := " CPUs online"
+	if n == 1 {
+		unit = " CPU online"
+	}
+	kernel.Pr(kernel.KERN_INFO).S("smp: ").U(uint64(n)).S(unit).Emit()
 }
 
 // startAP starts the AP with APIC ID id as CPU cpu and waits for it. It

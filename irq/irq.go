@@ -68,7 +68,7 @@ func Do(f *amd64.TrapFrame) {
 func Install() {
 	kernel.IRQHook = Do
 	Register(VecTimer, timerInterrupt)
-	Register(VecResched, func() {}) // the work is on the return path
+	Register(VecResched, kernel.ReschedIPI) // the work is on the return path
 	kernel.SetReschedIPI(SendReschedIPI)
 	installTLBShootdown()
 }

@@ -114,6 +114,7 @@ func loadBalance(rq *RunQueue) bool {
 	if moved != nil {
 		src.remove(moved)
 		rq.enqueue(moved)
+		rq.Stats.Pulled++
 	}
 	second.lock.Unlock(f2)
 	first.lock.Unlock(f1)

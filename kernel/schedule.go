@@ -80,9 +80,7 @@ func schedule() {
 // next, which releases it in finishSwitch.
 func contextSwitch(rq *RunQueue, prev, next *Task) {
 	if next.onCPU || next.KSP <= next.KStackLo || next.KSP >= next.KStackHi {
-		Pr(KERN_EMERG).S("schedule: cpu ").U(uint64(rq.cpu)).S(" picked pid ").I(int64(next.Pid)).
-			S(" onCPU=").S(boolStr(next.onCPU)).S(" cpu=").U(uint64(next.ThreadInfo.CPU)).
-			S(" ksp=").X(uint64(next.KSP)).S(" state=").I(int64(next.State)).Emit()
+		badSwitch(rq, next)
 	}
 	rq.curr = refOf(next)
 	rq.Stats.Switches++
@@ -96,6 +94,18 @@ func contextSwitch(rq *RunQueue, prev, next *Task) {
 	next.Stats.ran = true
 	switchPrev[rq.cpu] = refOf(prev)
 	amd64.SwitchTo(&prev.TaskContext, &next.TaskContext)
+}
+
+// badSwitch stops the machine when schedule() is about to resume a task
+// that is still running on another CPU, or whose saved stack pointer is
+// outside its stack: the run queues are corrupt, and going on would run
+// one stack twice. Interrupts are off and rq.lock is held.
+func badSwitch(rq *RunQueue, next *Task) {
+	Pr(KERN_EMERG).S("Kernel panic: schedule() on CPU ").U(uint64(rq.cpu)).S(" picked pid ").I(int64(next.Pid)).
+		S(" onCPU=").S(boolStr(next.onCPU)).S(" cpu=").U(uint64(next.ThreadInfo.CPU)).
+		S(" ksp=").X(uint64(next.KSP)).S(" state=").I(int64(next.State)).Emit()
+	DumpStack()
+	die(StatusBug)
 }
 
 // switchPrev remembers, per CPU, the task just switched away from, for

@@ -10,18 +10,24 @@ import (
 	"time"
 
 	"gopreempt/acpi"
+	"gopreempt/boot"
 	"gopreempt/kernel"
 )
 
 // madtCPUs counts the present processors in the firmware's MADT, read
-// here independently of the boot code, capped at what the kernel supports.
+// here independently of the boot code, capped at what the kernel supports
+// and at maxcpus= if the command line gives it.
 func madtCPUs(t *testing.T) int {
 	t.Helper()
 	var m acpi.MADT
 	if err := acpi.ReadMADT(acpi.Identity, &m); err != nil {
 		t.Fatalf("reading the MADT: %v", err)
 	}
-	return min(m.Present(), kernel.MaxCPUs)
+	n := min(m.Present(), kernel.MaxCPUs)
+	if mc := boot.Options.MaxCPUs; mc > 0 {
+		n = min(n, mc)
+	}
+	return n
 }
 
 func TestSMPEveryCPUOnline(t *testing.T) {

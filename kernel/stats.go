@@ -34,7 +34,9 @@ type CPUStats struct {
 	Ticks             uint64
 	PreemptFromEnable uint64
 	PreemptFromIRQ    uint64
-	Migrations        uint64
+	Migrations        uint64 // switches to a task that last ran on another CPU
+	ReschedIPIs       uint64 // reschedule IPIs taken (wake-ups from other CPUs)
+	Pulled            uint64 // tasks this CPU pulled from a busier one (load balancing)
 	IdleHalts         uint64
 	MaxPreemptOff     uint64
 }
@@ -71,5 +73,7 @@ func WriteSchedStats(w io.Writer) {
 		s := runqueues[cpu].Stats
 		fmt.Fprintf(w, "cpu%d: %d switches, %d ticks, preemptions %d at preempt_enable and %d on interrupt return, %d idle halts, longest preempt-off %v\n",
 			cpu, s.Switches, s.Ticks, s.PreemptFromEnable, s.PreemptFromIRQ, s.IdleHalts, time.Duration(s.MaxPreemptOff))
+		fmt.Fprintf(w, "cpu%d: %d migrations in, %d reschedule IPIs, %d tasks pulled by load balancing\n",
+			cpu, s.Migrations, s.ReschedIPIs, s.Pulled)
 	}
 }

@@ -67,6 +67,11 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 	}
 }
 
+// ReschedIPI is the reschedule IPI's handler. Its work is done on the
+// interrupt's return path, which preempts if need_resched is set; the
+// handler only counts it. Interrupt context.
+func ReschedIPI() { thisRQ().Stats.ReschedIPIs++ }
+
 // sendReschedIPI asks CPU cpu to look at need_resched. The irq package
 // provides it (a reschedule IPI through the local APIC).
 var sendReschedIPIHook func(cpu int)

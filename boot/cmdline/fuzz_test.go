@@ -42,6 +42,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 
+		checkEarlyAgrees(t, line)
 		if o.Raw != line {
 			t.Fatalf("Parse(%q).Raw = %q", line, o.Raw)
 		}

@@ -52,8 +52,9 @@ type Options struct {
 	Preempt  PreemptModel
 	LogLevel int // console messages with a level below LogLevel are printed
 	Panic    PanicAction
-	MaxCPUs  int // 0 = all found
-	HZ       int // timer ticks per second
+	MaxCPUs  int  // 0 = all found
+	ACPI     bool // find the CPUs in the ACPI MADT (false: in the MP table)
+	HZ       int  // timer ticks per second
 	Demo     string
 
 	// Argv holds the program's arguments (argv[1:]): first the
@@ -71,6 +72,7 @@ func Defaults() Options {
 		LogLevel: 7,
 		Panic:    PanicDefault,
 		MaxCPUs:  0,
+		ACPI:     true,
 		HZ:       250,
 		Demo:     "none",
 	}

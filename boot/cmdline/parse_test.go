@@ -30,6 +30,7 @@ var parseTests = []struct {
 	{"panic=exit", func(o *Options) { o.Panic = PanicExit }},
 	{"maxcpus=1", func(o *Options) { o.MaxCPUs = 1 }},
 	{"maxcpus=64", func(o *Options) { o.MaxCPUs = 64 }},
+	{"acpi=off", func(o *Options) { o.ACPI = false }},
 	{"hz=100", func(o *Options) { o.HZ = 100 }},
 	{"hz=250", func(o *Options) { o.HZ = 250 }},
 	{"hz=300", func(o *Options) { o.HZ = 300 }},
@@ -39,7 +40,7 @@ var parseTests = []struct {
 
 	// All together, with assorted white space.
 	{"\t preempt=voluntary  loglevel=2\tpanic=exit\t\tmaxcpus=4 hz=1000 demo=percpu \r\n", func(o *Options) {
-		*o = Options{Preempt: PreemptVoluntary, LogLevel: 2, Panic: PanicExit, MaxCPUs: 4, HZ: 1000, Demo: "percpu"}
+		*o = Options{Preempt: PreemptVoluntary, LogLevel: 2, Panic: PanicExit, MaxCPUs: 4, ACPI: true, HZ: 1000, Demo: "percpu"}
 	}},
 
 	// Forwarded test flags, in command-line order, ahead of "--".
@@ -120,6 +121,7 @@ var parseErrorTests = []struct {
 	{"panic=reboot", "panic=reboot", []string{"halt", "exit"}},
 	{"maxcpus=0", "maxcpus=0", []string{"1..64"}},
 	{"maxcpus=65", "maxcpus=65", []string{"1..64"}},
+	{"acpi=on", "acpi=on", []string{"off"}},
 	{"maxcpus=18446744073709551617", "maxcpus=18446744073709551617", []string{"1..64"}},
 	{"hz=200", "hz=200", []string{"100", "250", "300", "1000"}},
 	{"hz=0250", "hz=0250", []string{"100", "250", "300", "1000"}},
@@ -209,7 +211,7 @@ func TestParseNoSuggestion(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	want := Options{Preempt: PreemptFull, LogLevel: 7, Panic: PanicDefault, MaxCPUs: 0, HZ: 250, Demo: "none"}
+	want := Options{Preempt: PreemptFull, LogLevel: 7, Panic: PanicDefault, MaxCPUs: 0, ACPI: true, HZ: 250, Demo: "none"}
 	if got := Defaults(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Defaults() = %+v, want %+v", got, want)
 	}

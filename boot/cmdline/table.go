@@ -73,6 +73,16 @@ var options = []option{
 		get:   func(o *Options) (string, bool) { return strconv.Itoa(o.MaxCPUs), o.MaxCPUs != 0 },
 	},
 	{
+		name:  "acpi",
+		value: choice([]string{"off"}, func(o *Options, _ int) { o.ACPI = false }),
+		def:   "use the ACPI MADT",
+		help: []string{
+			"off: find the CPUs in the MP table (MultiProcessor Specification 1.4)",
+			"instead of the ACPI MADT, as on a machine without ACPI",
+		},
+		get: func(o *Options) (string, bool) { return "off", !o.ACPI },
+	},
+	{
 		name:  "hz",
 		value: choice(itoas(hzRates), func(o *Options, i int) { o.HZ = hzRates[i] }),
 		def:   "250",
@@ -137,7 +147,6 @@ func intRange(lo, hi int, set func(o *Options, n int)) value {
 // allowed, as Linux allows them. Values past the limit stick at it, so
 // a long run of digits cannot wrap around into the accepted range.
 func atoi(s string) (int, bool) {
-	const limit = 1 << 20 // far above any option's range
 	if s == "" {
 		return 0, false
 	}
@@ -147,10 +156,14 @@ func atoi(s string) (int, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = min(n*10+int(c-'0'), limit)
+		n = min(n*10+int(c-'0'), atoiLimit)
 	}
 	return n, true
 }
+
+// atoiLimit is where atoi and EarlyInt stop counting: far above any
+// option's range.
+const atoiLimit = 1 << 20
 
 func itoas(ns []int) []string {
 	s := make([]string, len(ns))

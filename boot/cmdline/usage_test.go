@@ -42,7 +42,7 @@ func TestUsage(t *testing.T) {
 
 // The table's default strings, which Usage shows, must agree with
 // Defaults: setting an option to its documented default changes
-// nothing. (panic and maxcpus have defaults with no spelling.)
+// nothing. (panic, maxcpus and acpi have defaults with no spelling.)
 func TestTableDefaults(t *testing.T) {
 	spelled := 0
 	for _, opt := range options {
@@ -52,7 +52,7 @@ func TestTableDefaults(t *testing.T) {
 		}
 		spelled++
 		if d := Defaults(); o.Preempt != d.Preempt || o.LogLevel != d.LogLevel || o.Panic != d.Panic ||
-			o.MaxCPUs != d.MaxCPUs || o.HZ != d.HZ || o.Demo != d.Demo {
+			o.MaxCPUs != d.MaxCPUs || o.ACPI != d.ACPI || o.HZ != d.HZ || o.Demo != d.Demo {
 			t.Errorf("%s=%s gives %+v, want Defaults %+v", opt.name, opt.def, o, d)
 		}
 		// And Format shows the default as documented.

@@ -53,3 +53,58 @@ func TestSMPBringUp(t *testing.T) {
 		})
 	}
 }
+
+// maxcpus= limits bring-up before the Go runtime starts, so the runtime
+// and the kernel both see the smaller count; acpi=off finds the CPUs in
+// the MP table instead of the MADT and brings up the same machine.
+func TestSMPCommandLine(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	summary := regexp.MustCompile(`smpinfo: numcpu=(\d+) online=(\d+)`)
+	// QEMU's firmware lists one processor per package in the MP table
+	// (the 1.4 specification predates multi-core packages), and QEMU
+	// makes -smp 4 one package of four cores: the MP-table cases ask
+	// for four single-core packages.
+	const packages = "4,sockets=4,cores=1,threads=1"
+	for _, tc := range []struct {
+		name, cmdline, smp string
+		online             int
+		want               []string
+	}{
+		{"maxcpus=2", "maxcpus=2", "4", 2, []string{
+			"smp: ACPI MADT lists 4 CPUs",
+			"smp: CPU 1 (APIC id 1) online",
+			"smp: maxcpus=2: APIC id 2 and later not started",
+			"smp: 2 CPUs online",
+		}},
+		{"maxcpus=1", "maxcpus=1", "4", 1, []string{
+			"smp: maxcpus=1: not starting the other CPUs",
+			"smp: 1 CPU online",
+		}},
+		{"acpi=off", "acpi=off", packages, 4, []string{
+			"smp: acpi=off: reading the MP table",
+			"smp: MP table lists 4 CPUs",
+			"smp: CPU 3 (APIC id 3) online",
+			"smp: 4 CPUs online",
+		}},
+		{"both", "acpi=off maxcpus=3", packages, 3, []string{
+			"smp: MP table lists 4 CPUs",
+			"smp: maxcpus=3: APIC id 3 and later not started",
+			"smp: 3 CPUs online",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := boot(t, buildKernel(t, "smpinfo"), bootConfig{smp: tc.smp, cmdline: tc.cmdline})
+			r.wantStatus(t, 0)
+			r.wantOutput(t, tc.want...)
+			m := summary.FindStringSubmatch(r.output)
+			if m == nil {
+				t.Fatalf("no smpinfo summary; output:\n%s", r.output)
+			}
+			if m[1] != fmt.Sprint(tc.online) || m[2] != fmt.Sprint(tc.online) {
+				t.Errorf("runtime.NumCPU() = %s, kernel.OnlineCPUs() = %s, want %d", m[1], m[2], tc.online)
+			}
+		})
+	}
+}

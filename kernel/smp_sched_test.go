@@ -1,0 +1,126 @@
+package kernel_test
+
+// The scheduler across CPUs (issue 4, part 3): a wake-up from another
+// CPU sends a reschedule IPI, and an idle CPU pulls work from a busy one.
+// On one CPU these skip.
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gopreempt/kernel"
+	"gopreempt/percpu"
+)
+
+// A task woken by another CPU is queued on its own CPU, and that CPU is
+// told with a reschedule IPI: the sleeper here (nice -5, bound to CPU 1)
+// should run before whatever CPU 1 runs, so every wake-up from CPU 0
+// that finds it asleep sends one.
+func TestWakeupSendsReschedIPI(t *testing.T) {
+	needCPUs(t, 2)
+	const rounds = 20
+	var wq kernel.WaitQueue
+	var posted, seen, elsewhere atomic.Int32
+	sleeper := kernel.KthreadRunNice("sleeper", -5, func(k *kernel.Kthread) {
+		k.Bind(1)
+		for i := int32(1); i <= rounds && !k.ShouldStop(); i++ {
+			wq.WaitEvent(func() bool { return posted.Load() >= i || k.ShouldStop() })
+			if percpu.RawSmpProcessorID() != 1 {
+				elsewhere.Add(1)
+			}
+			seen.Store(i)
+		}
+	})
+	defer kernel.KthreadStop(sleeper)
+	before := kernel.CPUStatsOf(1).ReschedIPIs
+	inKthread(t, "waker", func(k *kernel.Kthread) {
+		k.Bind(0)
+		for i := int32(1); i <= rounds; i++ {
+			kernel.Msleep(5) // the sleeper is back asleep by now, mostly
+			posted.Store(i)
+			wq.WakeUp()
+			deadline := time.Now().Add(10 * time.Second)
+			for seen.Load() < i {
+				if time.Now().After(deadline) {
+					t.Errorf("wake-up %d: the sleeper on CPU 1 did not run within 10 s", i)
+					return
+				}
+				kernel.Msleep(1)
+			}
+		}
+	})
+	ipis := kernel.CPUStatsOf(1).ReschedIPIs - before
+	t.Logf("%d wake-ups from CPU 0, %d reschedule IPIs taken by CPU 1", rounds, ipis)
+	// A wake-up that finds the sleeper still on its way into schedule()
+	// needs no IPI, so not every round sends one; but most must.
+	if ipis < rounds/2 {
+		t.Errorf("CPU 1 took %d reschedule IPIs for %d wake-ups from CPU 0", ipis, rounds)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the sleeper bound to CPU 1 ran %d times elsewhere", n)
+	}
+}
+
+// Tasks that are all queued on CPU 0 but allowed everywhere are spread
+// by load balancing: the idle CPUs pull them, and the tasks go on to run
+// on other CPUs.
+func TestLoadBalancePullsWork(t *testing.T) {
+	needCPUs(t, 2)
+	n := 2 * kernel.OnlineCPUs()
+	var pulledBefore uint64
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		pulledBefore += kernel.CPUStatsOf(cpu).Pulled
+	}
+	var ready, movedOff atomic.Int32
+	var start atomic.Bool
+	ks := make([]*kernel.Kthread, n)
+	for i := range ks {
+		ks[i] = kernel.KthreadRun("crowd", func(k *kernel.Kthread) {
+			k.Bind(0)
+			ready.Add(1)
+			for !start.Load() {
+				spin(time.Millisecond)
+			}
+			// Allowed everywhere again, but still queued on CPU 0:
+			// nothing moves it except balancing (it never sleeps on
+			// purpose, so wake-up placement has little to do).
+			kernel.SetCPUsAllowed(k.Task(), 0)
+			end := time.Now().Add(500 * time.Millisecond)
+			off := false
+			for time.Now().Before(end) && !k.ShouldStop() {
+				spin(time.Millisecond)
+				if percpu.RawSmpProcessorID() != 0 {
+					off = true
+				}
+			}
+			if off {
+				movedOff.Add(1)
+			}
+		})
+	}
+	for ready.Load() < int32(n) {
+		time.Sleep(time.Millisecond)
+	}
+	start.Store(true)
+	for _, k := range ks {
+		select {
+		case <-k.Done():
+		case <-time.After(60 * time.Second):
+			t.Fatalf("crowd kthread did not finish within 60 s")
+		}
+	}
+	var pulled uint64
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		pulled += kernel.CPUStatsOf(cpu).Pulled
+	}
+	pulled -= pulledBefore
+	t.Logf("%d kthreads started on CPU 0: %d ran on another CPU; %d tasks pulled by load balancing",
+		n, movedOff.Load(), pulled)
+	if pulled == 0 {
+		t.Errorf("no task was pulled from CPU 0 by load balancing")
+	}
+	if movedOff.Load() == 0 {
+		t.Errorf("all %d kthreads stayed on CPU 0 with %d CPUs idle", n, kernel.OnlineCPUs()-1)
+	}
+}
