@@ -58,13 +58,15 @@ hosttest: bin/qemurun
 
 # The kernel-mode suite runs on one CPU and on four: some tests only mean
 # something with several CPUs (bring-up, migration, per-CPU sums across
-# CPUs), others check that the one-CPU rules still hold.
+# CPUs), others check that the one-CPU rules still hold. The four-CPU
+# packages run one at a time (-p 1): two machines of four virtual CPUs
+# each on a two-core host would starve each other's timers.
 kerneltest: bin/qemurun
 	GOPREEMPT_SMP=1 GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 $(KLDFLAGS) \
 		-exec $(QEMURUN) -timeout=10m $(KERNEL_PKGS)
 
 kerneltest-smp: bin/qemurun
-	GOPREEMPT_SMP=4 GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 $(KLDFLAGS) \
+	GOPREEMPT_SMP=4 GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -p 1 -count=1 $(KLDFLAGS) \
 		-exec $(QEMURUN) -timeout=10m $(KERNEL_PKGS)
 
 test: vet hosttest kerneltest kerneltest-smp

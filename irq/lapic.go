@@ -51,27 +51,6 @@ func enableLAPIC() {
 	apic.Enable()
 }
 
-// calibrateLAPICTimer measures the timer's input clock against the PIT.
-func calibrateLAPICTimer() uint64 {
-	*lapicReg(regDivide) = 0x3 // divide by 16
-	apic.SetTimer(VecTimer, lapic.TIMER_MODE_ONE_SHOT)
-	*lapicReg(regLVTTimer) |= 1 << 16 // masked while measuring
-	var best uint64
-	for i := 0; i < 3; i++ {
-		var c0, c1 uint32
-		pitWait(20, func() {
-			*lapicReg(regInitCnt) = 0xffffffff
-			c0 = *lapicReg(regCurCnt)
-		}, func() { c1 = *lapicReg(regCurCnt) })
-		hz := uint64(c0-c1) * 50 * 16
-		if best == 0 || hz < best {
-			best = hz
-		}
-	}
-	*lapicReg(regInitCnt) = 0
-	return best
-}
-
 // startTimer runs the timer periodically at hz on this CPU.
 func startTimer(hz int) {
 	timerHZ[amd64.ThisCPU().ID] = hz
@@ -111,8 +90,9 @@ func InitBootCPU(hz int) {
 	disablePIC()
 	enableLAPIC()
 	initIOAPIC()
-	kernel.SetTSCFrequency(CalibrateTSC())
-	TimerHz = calibrateLAPICTimer()
+	tscHz := CalibrateTSC()
+	kernel.SetTSCFrequency(tscHz)
+	TimerHz = calibrateLAPICTimer(tscHz)
 	Install()
 	startTimer(hz)
 }
