@@ -61,3 +61,20 @@ func sigIs(b []byte, sig string) bool {
 	}
 	return true
 }
+
+// scanParagraphs calls try for every 16-byte boundary of [start, end)
+// with at least n bytes left before end (the slice runs to end), until
+// try reports a find. Firmware structures found by signature (the RSDP,
+// the MP floating pointer) are aligned so.
+func scanParagraphs(mem Phys, start, end uint64, n int, try func(b []byte, at uint64) bool) bool {
+	area := mem(start, int(end-start))
+	if area == nil {
+		return false
+	}
+	for off := 0; off+n <= len(area); off += 16 {
+		if try(area[off:], start+uint64(off)) {
+			return true
+		}
+	}
+	return false
+}

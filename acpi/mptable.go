@@ -73,26 +73,24 @@ func FindMPFloat(mem Phys) (MPFloat, error) {
 	return MPFloat{}, ErrNoMPTable
 }
 
-func scanMPFloat(mem Phys, start, end uint64) (MPFloat, bool) {
-	area := mem(start, int(end-start))
-	if area == nil {
-		return MPFloat{}, false
-	}
-	for off := 0; off+mpFloatLen <= len(area); off += 16 {
-		b := area[off : off+mpFloatLen]
+func scanMPFloat(mem Phys, start, end uint64) (f MPFloat, found bool) {
+	found = scanParagraphs(mem, start, end, mpFloatLen, func(b []byte, at uint64) bool {
+		b = b[:mpFloatLen]
 		// The length byte counts 16-byte units and is 1 (4.1); a
 		// signature with a bad checksum is a chance match.
-		if sigIs(b, "_MP_") && b[8] == 1 && checksum(b) {
-			return MPFloat{
-				Addr:          start + uint64(off),
-				Table:         le32(b, 4),
-				Revision:      b[9],
-				DefaultConfig: b[11],
-				IMCR:          b[12]&0x80 != 0,
-			}, true
+		if !sigIs(b, "_MP_") || b[8] != 1 || !checksum(b) {
+			return false
 		}
-	}
-	return MPFloat{}, false
+		f = MPFloat{
+			Addr:          at,
+			Table:         le32(b, 4),
+			Revision:      b[9],
+			DefaultConfig: b[11],
+			IMCR:          b[12]&0x80 != 0,
+		}
+		return true
+	})
+	return f, found
 }
 
 // ParseMPTable fills m from the configuration table t (base table only,

@@ -40,17 +40,12 @@ func FindRSDP(mem Phys) (RSDP, error) {
 }
 
 // scanRSDP looks at every 16-byte boundary in [start, end).
-func scanRSDP(mem Phys, start, end uint64) (RSDP, bool) {
-	area := mem(start, int(end-start))
-	if area == nil {
-		return RSDP{}, false
-	}
-	for off := 0; off+rsdpV1Len <= len(area); off += 16 {
-		if r, ok := parseRSDP(area[off:], start+uint64(off)); ok {
-			return r, true
-		}
-	}
-	return RSDP{}, false
+func scanRSDP(mem Phys, start, end uint64) (r RSDP, found bool) {
+	found = scanParagraphs(mem, start, end, rsdpV1Len, func(b []byte, at uint64) bool {
+		r, found = parseRSDP(b, at)
+		return found
+	})
+	return r, found
 }
 
 // parseRSDP checks one candidate. A signature match with a bad checksum

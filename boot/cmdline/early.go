@@ -52,25 +52,19 @@ func EarlyIs(line []byte, name, want string) bool {
 	}
 }
 
-// earlyValueReader yields the bytes of one option value with its quotes
-// dropped, up to the white space that ends the word.
-type earlyValueReader struct {
-	rest   []byte
-	quoted bool
+// unquotedReader yields the bytes of a word with its double quotes
+// dropped.
+type unquotedReader struct {
+	rest []byte
 }
 
-func (v *earlyValueReader) next() (byte, bool) {
+func (v *unquotedReader) next() (byte, bool) {
 	for len(v.rest) > 0 {
 		c := v.rest[0]
-		if !v.quoted && isSpace(c) {
-			return 0, false
-		}
 		v.rest = v.rest[1:]
-		if c == '"' {
-			v.quoted = !v.quoted
-			continue
+		if c != '"' {
+			return c, true
 		}
-		return c, true
 	}
 	return 0, false
 }
@@ -78,41 +72,39 @@ func (v *earlyValueReader) next() (byte, bool) {
 // earlyFind finds the first word before "--" whose text, quotes
 // dropped, starts with name followed by '=', and returns a reader of
 // what follows the '='.
-func earlyFind(line []byte, name string) (earlyValueReader, bool) {
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
+func earlyFind(line []byte, name string) (unquotedReader, bool) {
+	for i := skipSpace(line, 0); i < len(line); i = skipSpace(line, i) {
+		end, _ := wordEnd(line, i)
+		w := unquotedReader{line[i:end]}
+		i = end
+		if isDashDash(w) {
+			return unquotedReader{}, false // the rest is the program's
 		}
-		if i == len(line) {
-			return earlyValueReader{}, false
-		}
-		// Walk one word, comparing its unquoted text with "name=".
-		quoted := false
-		pos := 0 // unquoted characters seen so far
-		match := true
-		dashes := 0
-		for ; i < len(line); i++ {
-			c := line[i]
-			if c == '"' {
-				quoted = !quoted
-				continue
+		if hasPrefix(&w, name) {
+			if c, ok := w.next(); ok && c == '=' {
+				return w, true
 			}
-			if !quoted && isSpace(c) {
-				break
-			}
-			if c == '-' && dashes == pos {
-				dashes++
-			}
-			if pos < len(name) {
-				match = match && c == name[pos]
-			} else if pos == len(name) && match && c == '=' {
-				return earlyValueReader{rest: line[i+1:], quoted: quoted}, true
-			}
-			pos++
-		}
-		if pos == 2 && dashes == 2 {
-			return earlyValueReader{}, false // "--": the rest is the program's
 		}
 	}
+	return unquotedReader{}, false
+}
+
+// hasPrefix consumes len(p) bytes of w and reports whether they were p.
+func hasPrefix(w *unquotedReader, p string) bool {
+	for i := 0; i < len(p); i++ {
+		if c, ok := w.next(); !ok || c != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isDashDash reports whether the word is "--" (w is a copy: the
+// caller's reader does not move).
+func isDashDash(w unquotedReader) bool {
+	if !hasPrefix(&w, "--") {
+		return false
+	}
+	_, more := w.next()
+	return !more
 }

@@ -26,31 +26,40 @@ func isSpace(c byte) bool {
 // unterminated quote is an error wherever it is.
 func split(line string) ([]word, error) {
 	var words []word
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
+	for i := skipSpace(line, 0); i < len(line); i = skipSpace(line, i) {
+		end, open := wordEnd(line, i)
+		if open {
+			return nil, &Error{Word: line[i:], Reason: "unterminated double quote"}
 		}
-		if i == len(line) {
-			return words, nil
-		}
-		start := i
-		quoted := false
-		var b strings.Builder
-		for ; i < len(line); i++ {
-			c := line[i]
-			if c == '"' {
-				quoted = !quoted
-				continue
-			}
-			if !quoted && isSpace(c) {
-				break
-			}
-			b.WriteByte(c)
-		}
-		if quoted {
-			return nil, &Error{Word: line[start:], Reason: "unterminated double quote"}
-		}
-		words = append(words, word{text: b.String(), raw: line[start:i]})
+		raw := line[i:end]
+		words = append(words, word{text: strings.ReplaceAll(raw, `"`, ""), raw: raw})
+		i = end
 	}
+	return words, nil
+}
+
+// skipSpace returns the index of the first byte at or after i that is
+// not white space, or len(line).
+func skipSpace[S ~string | ~[]byte](line S, i int) int {
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	return i
+}
+
+// wordEnd returns the end of the word that starts at line[i]: the first
+// white space outside double quotes, or the end of the line. open
+// reports a quote left open at the end. It serves Parse and the early
+// readers (early.go) alike, so that both split a line the same way.
+func wordEnd[S ~string | ~[]byte](line S, i int) (end int, open bool) {
+	quoted := false
+	for ; i < len(line); i++ {
+		c := line[i]
+		if c == '"' {
+			quoted = !quoted
+		} else if !quoted && isSpace(c) {
+			break
+		}
+	}
+	return i, quoted
 }
