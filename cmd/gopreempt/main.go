@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gopreempt/arch/amd64"
@@ -147,13 +148,13 @@ func spin(d time.Duration) {
 // preempt=none, it does not, and the pending preemption happens at
 // preempt_enable().
 func preemptionDemo(disabled bool) {
-	var mu sync.Mutex
-	var count uint64
+	var count atomic.Uint64
+	// Both kthreads on CPU 0: preemption is about sharing one CPU. On
+	// several CPUs the counter would otherwise run beside the spinner.
 	counter := kernel.KthreadRun("counter", func(k *kernel.Kthread) {
+		k.Bind(0)
 		for !k.ShouldStop() {
-			mu.Lock()
-			count++
-			mu.Unlock()
+			count.Add(1)
 			kernel.CondResched()
 		}
 	})
@@ -161,16 +162,13 @@ func preemptionDemo(disabled bool) {
 	var during uint64
 	var st kernel.TaskStats
 	spinner := kernel.KthreadRun("spinner", func(k *kernel.Kthread) {
+		k.Bind(0)
 		if disabled {
 			kernel.PreemptDisable()
 		}
-		mu.Lock()
-		c0 := count
-		mu.Unlock()
+		c0 := count.Load()
 		spin(500 * time.Millisecond)
-		mu.Lock()
-		during = count - c0
-		mu.Unlock()
+		during = count.Load() - c0
 		if disabled {
 			kernel.PreemptEnable()
 		}

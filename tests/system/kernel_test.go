@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -31,8 +32,9 @@ type builtKernel struct {
 	err  error
 }
 
-// buildKernel returns the ELF built from testdata/name, failing the test
-// if it does not build.
+// buildKernel returns the ELF built from testdata/name (or from the
+// module's package ./name, when name has a slash: "cmd/gopreempt"),
+// failing the test if it does not build.
 func buildKernel(t *testing.T, name string) string {
 	t.Helper()
 	kernels.Lock()
@@ -47,15 +49,18 @@ func buildKernel(t *testing.T, name string) string {
 	kernels.Unlock()
 
 	k.once.Do(func() {
-		k.path = filepath.Join(binDir, name+".elf")
-		cmd := exec.Command("go", "build", "-ldflags="+kernelLDFlags, "-o", k.path,
-			"./tests/system/testdata/"+name)
+		pkg := "./tests/system/testdata/" + name
+		if strings.Contains(name, "/") {
+			pkg = "./" + name
+		}
+		k.path = filepath.Join(binDir, strings.ReplaceAll(name, "/", "_")+".elf")
+		cmd := exec.Command("go", "build", "-ldflags="+kernelLDFlags, "-o", k.path, pkg)
 		cmd.Dir = moduleRoot
 		cmd.Env = append(os.Environ(), kernelEnv...)
 		k.out, k.err = cmd.CombinedOutput()
 	})
 	if k.err != nil {
-		t.Fatalf("building testdata/%s: %v\n%s", name, k.err, k.out)
+		t.Fatalf("building %s: %v\n%s", name, k.err, k.out)
 	}
 	return k.path
 }
