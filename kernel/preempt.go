@@ -109,6 +109,12 @@ func PreemptEnableNoResched() {
 	if !subPreemptCount(t, PREEMPT_OFFSET) {
 		return
 	}
+	unpinAfterEnable(t)
+}
+
+// unpinAfterEnable gives the goroutine back to the Go runtime's
+// scheduler once the preemption depth it pinned for is undone.
+func unpinAfterEnable(t *Task) {
 	if t.Stats.pinDepth > 0 && !inKernelContext() {
 		t.Stats.pinDepth--
 		procUnpin()
@@ -127,9 +133,18 @@ func PreemptCheckResched() {
 // and a reschedule is pending, the task is preempted here. This is the
 // first of the two places where a preemptible kernel preempts (the other
 // is the return from an interrupt, in preempt_schedule.go).
+//
+// The check comes before the goroutine is unpinned. Once unpinned, the
+// Go runtime may park this thread at any function call to run another
+// goroutine (its own preemption), and that voluntary schedule() would
+// consume the need_resched that belongs to this preemption point.
 func PreemptEnable() {
-	PreemptEnableNoResched()
+	t := Current()
+	if !subPreemptCount(t, PREEMPT_OFFSET) {
+		return
+	}
 	PreemptCheckResched()
+	unpinAfterEnable(t)
 }
 
 // addPreemptCount and subPreemptCount change the count and keep the
