@@ -28,6 +28,13 @@ var InvalidOpcodeHook func(f *amd64.TrapFrame) bool
 func handleTrap(f *amd64.TrapFrame) {
 	switch {
 	case f.Vector == amd64.VecSyscall:
+		if Current().OnKernelStack(uintptr(f.RSP)) {
+			// SYSCALL does not switch stacks and syscallEntry builds
+			// the frame at the top of the kernel stack, which the
+			// kernel code that made the call is already using: its
+			// frames there are gone. Only a kernel bug gets here.
+			oops(f, "system call from kernel context (its frame overwrote the top of the kernel stack)")
+		}
 		amd64.Sti()
 		SyscallHook(f)
 		amd64.Cli()

@@ -78,3 +78,18 @@ func TestOopsBreakpoint(t *testing.T) {
 		"end Kernel oops",
 	)
 }
+
+// A system call from kernel context (here from the timer interrupt) would
+// build its frame over the stack the caller is using; it is an oops.
+func TestOopsSyscallFromKernel(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := boot(t, buildKernel(t, "kernelsyscall"), bootConfig{})
+	r.wantStatus(t, statusOops)
+	r.wantOutput(t,
+		"(system call from kernel context",
+		"preempt_count=0x10000", // HARDIRQ_OFFSET: in the timer's handler
+		"linux.Syscall6",
+		"end Kernel oops",
+	)
+}
