@@ -19,6 +19,7 @@ func schedulerTick() {
 	rq := thisRQ()
 	if rq.cpu == 0 {
 		Jiffies++
+		checkStall(Nanotime())
 	}
 	rq.Stats.Ticks++
 	runTimers(Nanotime())

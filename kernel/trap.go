@@ -61,6 +61,7 @@ func handleTrap(f *amd64.TrapFrame) {
 // interrupted and its preempt_count is zero (irq_exit has already removed
 // the handler's HARDIRQ_OFFSET).
 func irqReturn(f *amd64.TrapFrame) {
+	showInterrupted(f)
 	if Model != PreemptFull {
 		return
 	}

@@ -93,3 +93,18 @@ func TestOopsSyscallFromKernel(t *testing.T) {
 		"end Kernel oops",
 	)
 }
+
+// A runtime that stops making progress is reported by the stall detector
+// with the scheduler's state, and under panic=exit the run ends with the
+// BUG status instead of hanging until an outer timeout.
+func TestStallDetector(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := boot(t, buildKernel(t, "stall"), bootConfig{cmdline: "panic=exit", timeout: "120s"})
+	r.wantStatus(t, statusBug)
+	r.wantOutput(t,
+		"INFO: the Go runtime has not run its heartbeat goroutine for",
+		"  pid 1 init state",
+		"  cpu0: curr pid",
+	)
+}

@@ -1,0 +1,149 @@
+package kernel
+
+import (
+	"sync/atomic"
+
+	"gopreempt/arch/amd64"
+)
+
+// The stall detector: what the kernel prints when the Go runtime stops
+// making progress, instead of a silent hang until some outer timeout.
+//
+// Everything the kernel runs above its interrupt handlers is Go code
+// managed by the runtime, which stops the world now and then and waits
+// for every goroutine to reach a safe point. A task that is never run
+// again, or a wake-up that is lost, leaves the runtime waiting for ever:
+// its timers stop, and with them every test timeout. The timer interrupt
+// still runs, though. So a goroutine touches a heartbeat once a second
+// (boot starts it), and the tick on CPU 0 checks it; after StallLimit
+// without one it prints every task's scheduling state and every run
+// queue, once, the way Linux's hung-task and lockup detectors report.
+// Every CPU then adds where its timer interrupted it, with a backtrace
+// (what runs there now is in no saved state). Under panic=exit (the
+// tests) the machine then exits with the BUG status; otherwise it goes
+// on, in case the runtime recovers.
+//
+// The check and the report run in interrupt context: no allocation.
+
+// StallLimit is how long (ns) the heartbeat may be silent; a test that
+// stalls the runtime on purpose shortens it.
+var StallLimit uint64 = 60e9
+
+var stall struct {
+	last     atomic.Uint64
+	reported atomic.Bool
+	// Each CPU prints where its timer interrupted it (showInterrupted),
+	// since what runs there now is not in any saved state; the report
+	// is finished when all have, or after finishTicks of CPU 0.
+	pending     [MaxCPUs]atomic.Bool
+	finishTicks int
+}
+
+const finishTicks = 50
+
+// TouchStallWatchdog records that the runtime still schedules goroutines.
+func TouchStallWatchdog() { stall.last.Store(Nanotime()) }
+
+// checkStall runs on CPU 0's tick.
+func checkStall(now uint64) {
+	if stall.reported.Load() {
+		finishStall()
+		return
+	}
+	last := stall.last.Load()
+	if last == 0 || now-last < StallLimit || stall.reported.Swap(true) {
+		return
+	}
+	Pr(KERN_EMERG).S("INFO: the Go runtime has not run its heartbeat goroutine for ").
+		U((now - last) / 1e9).S(" s; scheduler state:").Emit()
+	for i := range tasks.all {
+		if r := tasks.all[i]; r != 0 {
+			showTask(r.ptr())
+		}
+	}
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		rq := &runqueues[cpu]
+		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": curr pid ").I(int64(rq.curr.ptr().Pid)).
+			S(", ").U(uint64(rq.nrRunning)).S(" queued:")
+		for r := rq.head; r != 0; r = r.ptr().next {
+			m = m.S(" ").I(int64(r.ptr().Pid))
+		}
+		m.Emit()
+	}
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		stall.pending[cpu].Store(true)
+	}
+}
+
+// showInterrupted runs on every interrupt return: if the stall report
+// asks for it, this CPU prints the context its interrupt came from.
+func showInterrupted(f *amd64.TrapFrame) {
+	cpu := thisCPUID()
+	if !stall.pending[cpu].Load() {
+		return
+	}
+	t := Current()
+	Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" was running pid ").I(int64(t.Pid)).S(" at rip ").X(f.RIP).
+		S(", backtrace:").Emit()
+	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
+	backtrace(uintptr(f.RBP), 16)
+	stall.pending[cpu].Store(false)
+}
+
+// finishStall ends the report once every CPU has shown itself: under
+// panic=exit the machine exits with the BUG status, under panic=halt it
+// stops; otherwise it goes on.
+func finishStall() {
+	if stall.finishTicks < 0 {
+		return
+	}
+	stall.finishTicks++
+	for cpu := 0; cpu < OnlineCPUs() && stall.finishTicks < finishTicks; cpu++ {
+		if stall.pending[cpu].Load() {
+			return
+		}
+	}
+	stall.finishTicks = -1
+	Pr(KERN_EMERG).S("---[ end of stall report ]---").Emit()
+	switch Panic {
+	case PanicExit:
+		PowerOff(StatusBug)
+	case PanicHalt:
+		die(StatusBug)
+	}
+}
+
+// showTask prints one task's scheduling state, and the system call or
+// interrupt it last entered the kernel with (the frame at the top of its
+// kernel stack; stale if it has returned since).
+func showTask(t *Task) {
+	m := Pr(KERN_EMERG).S("  pid ").I(int64(t.Pid)).S(" ").B(t.Name[:nameLen(t)]).
+		S(" state ").S(stateLetter(t.State)).S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
+		S(" onCPU ").S(boolStr(t.onCPU)).S(" onRQ ").S(boolStr(t.onRQ)).
+		S(" preempt_count ").X(uint64(t.ThreadInfo.PreemptCount)).S(" migrateTo ").I(int64(t.migrateTo))
+	if t.kind != taskIdle {
+		f := (*amd64.TrapFrame)(ptrOf((t.KStackHi &^ 15) - amd64.TrapFrameSize))
+		if f.Vector == amd64.VecSyscall {
+			m = m.S(" last entry: syscall ").U(f.RAX).S(" rdi ").X(f.RDI).S(" rip ").X(f.RIP)
+		} else {
+			m = m.S(" last entry: vector ").U(f.Vector).S(" rip ").X(f.RIP)
+		}
+	}
+	m.Emit()
+}
+
+// stateLetter names a task state as ps does: R running or runnable, S
+// interruptible sleep, D uninterruptible sleep, X dead.
+func stateLetter(s int32) string {
+	switch s {
+	case TASK_RUNNING:
+		return "R"
+	case TASK_INTERRUPTIBLE:
+		return "S"
+	case TASK_UNINTERRUPTIBLE:
+		return "D"
+	case TASK_DEAD:
+		return "X"
+	}
+	return "?"
+}
