@@ -15,9 +15,10 @@ import (
 // again, or a wake-up that is lost, leaves the runtime waiting for ever:
 // its timers stop, and with them every test timeout. The timer interrupt
 // still runs, though. So a goroutine touches a heartbeat once a second
-// (boot starts it), and the tick on CPU 0 checks it; after StallLimit
-// without one it prints every task's scheduling state and every run
-// queue, once, the way Linux's hung-task and lockup detectors report.
+// (boot starts it), and every CPU's tick checks it; after StallLimit
+// without one it prints every task's scheduling state, every run queue
+// and how long ago each CPU last took a tick (a CPU stuck with interrupts
+// off shows there), once, the way Linux's hung-task and lockup detectors report.
 // Every CPU then adds where its timer interrupted it, with a backtrace
 // (what runs there now is in no saved state). Under panic=exit (the
 // tests) the machine then exits with the BUG status; otherwise it goes
@@ -31,10 +32,11 @@ var StallLimit uint64 = 60e9
 
 var stall struct {
 	last     atomic.Uint64
-	reported atomic.Bool
+	reporter atomic.Uint32 // 1 + the CPU that reported, which finishes the report
+	lastTick [MaxCPUs]atomic.Uint64
 	// Each CPU prints where its timer interrupted it (showInterrupted),
 	// since what runs there now is not in any saved state; the report
-	// is finished when all have, or after finishTicks of CPU 0.
+	// is finished when all have, or after finishTicks of the reporter.
 	pending     [MaxCPUs]atomic.Bool
 	finishTicks int
 }
@@ -44,14 +46,18 @@ const finishTicks = 50
 // TouchStallWatchdog records that the runtime still schedules goroutines.
 func TouchStallWatchdog() { stall.last.Store(Nanotime()) }
 
-// checkStall runs on CPU 0's tick.
+// checkStall runs on every CPU's tick.
 func checkStall(now uint64) {
-	if stall.reported.Load() {
-		finishStall()
+	cpu := thisCPUID()
+	stall.lastTick[cpu].Store(now)
+	if r := stall.reporter.Load(); r != 0 {
+		if r == cpu+1 {
+			finishStall()
+		}
 		return
 	}
 	last := stall.last.Load()
-	if last == 0 || now-last < StallLimit || stall.reported.Swap(true) {
+	if last == 0 || now < last || now-last < StallLimit || !stall.reporter.CompareAndSwap(0, cpu+1) {
 		return
 	}
 	Pr(KERN_EMERG).S("INFO: the Go runtime has not run its heartbeat goroutine for ").
@@ -63,8 +69,9 @@ func checkStall(now uint64) {
 	}
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
 		rq := &runqueues[cpu]
-		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": curr pid ").I(int64(rq.curr.ptr().Pid)).
-			S(", ").U(uint64(rq.nrRunning)).S(" queued:")
+		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": last tick ").
+			U((now - min(now, stall.lastTick[cpu].Load())) / 1e6).S(" ms ago, curr pid ").
+			I(int64(rq.curr.ptr().Pid)).S(", ").U(uint64(rq.nrRunning)).S(" queued:")
 		for r := rq.head; r != 0; r = r.ptr().next {
 			m = m.S(" ").I(int64(r.ptr().Pid))
 		}
@@ -104,6 +111,11 @@ func finishStall() {
 		}
 	}
 	stall.finishTicks = -1
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		if stall.pending[cpu].Load() {
+			Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" did not answer: no interrupt taken (interrupts off?)").Emit()
+		}
+	}
 	Pr(KERN_EMERG).S("---[ end of stall report ]---").Emit()
 	switch Panic {
 	case PanicExit:

@@ -19,8 +19,8 @@ func schedulerTick() {
 	rq := thisRQ()
 	if rq.cpu == 0 {
 		Jiffies++
-		checkStall(Nanotime())
 	}
+	checkStall(Nanotime())
 	rq.Stats.Ticks++
 	runTimers(Nanotime())
 	if TickHook != nil {

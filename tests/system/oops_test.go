@@ -105,6 +105,8 @@ func TestStallDetector(t *testing.T) {
 	r.wantOutput(t,
 		"INFO: the Go runtime has not run its heartbeat goroutine for",
 		"  pid 1 init state",
-		"  cpu0: curr pid",
+		"  cpu0: last tick",
+		"  cpu0 was running pid",
+		"---[ end of stall report ]---",
 	)
 }
