@@ -70,6 +70,7 @@ func Install() {
 	Register(VecTimer, timerInterrupt)
 	Register(VecResched, kernel.ReschedIPI) // the work is on the return path
 	kernel.SetReschedIPI(SendReschedIPI)
+	kernel.SetNMISender(SendNMI)
 	installTLBShootdown()
 }
 

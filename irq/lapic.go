@@ -63,6 +63,13 @@ func startTimer(hz int) {
 // until the APIC has accepted it (SDM Vol. 3A, 11.6.1).
 func SendIPI(apicID uint32, v uint32) { sendICR(apicID<<24, v) }
 
+// SendNMI sends a non-maskable interrupt to CPU cpu: delivery mode 100b,
+// no vector (SDM Vol. 3A, 11.6.1). It reaches a CPU that has interrupts
+// off; the kernel's stall report uses it for a backtrace.
+func SendNMI(cpu int) { sendICR(apicIDs[cpu]<<24, icrNMI) }
+
+const icrNMI = 0x4 << 8
+
 // SendIPIShorthand sends vector v with an ICR destination shorthand
 // (self, all, all but self), which ignores the destination field.
 func SendIPIShorthand(shorthand, v uint32) { sendICR(0, shorthand|v) }

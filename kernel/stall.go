@@ -82,20 +82,33 @@ func checkStall(now uint64) {
 	}
 }
 
-// showInterrupted runs on every interrupt return: if the stall report
-// asks for it, this CPU prints the context its interrupt came from.
-func showInterrupted(f *amd64.TrapFrame) {
+// showInterrupted runs on every interrupt return and on an NMI: if the
+// stall report asks for it, this CPU prints the context its interrupt
+// came from, and it reports whether it did.
+func showInterrupted(f *amd64.TrapFrame) bool {
 	cpu := thisCPUID()
-	if !stall.pending[cpu].Load() {
-		return
+	if !stall.pending[cpu].Swap(false) {
+		return false
 	}
 	t := Current()
 	Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" was running pid ").I(int64(t.Pid)).S(" at rip ").X(f.RIP).
 		S(", backtrace:").Emit()
+	if !f.InterruptsWereEnabled() {
+		Pr(KERN_EMERG).S("  (with interrupts off: this came by NMI)").Emit()
+	}
 	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
 	backtrace(uintptr(f.RBP), 16)
-	stall.pending[cpu].Store(false)
+	return true
 }
+
+// A CPU that runs with interrupts off for good takes no tick and no IPI,
+// only an NMI (SDM Vol. 3A, 11.6.1: delivery mode 100b), which the irq
+// package sends; the NMI handler then prints, as Linux's NMI backtrace
+// does for a hard lockup.
+var sendNMIHook func(cpu int)
+
+// SetNMISender installs the NMI sender. Boot time only.
+func SetNMISender(fn func(cpu int)) { sendNMIHook = fn }
 
 // finishStall ends the report once every CPU has shown itself: under
 // panic=exit the machine exits with the BUG status, under panic=halt it
@@ -105,6 +118,13 @@ func finishStall() {
 		return
 	}
 	stall.finishTicks++
+	if stall.finishTicks == finishTicks/2 && sendNMIHook != nil {
+		for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+			if stall.pending[cpu].Load() {
+				sendNMIHook(cpu)
+			}
+		}
+	}
 	for cpu := 0; cpu < OnlineCPUs() && stall.finishTicks < finishTicks; cpu++ {
 		if stall.pending[cpu].Load() {
 			return
@@ -113,7 +133,7 @@ func finishStall() {
 	stall.finishTicks = -1
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
 		if stall.pending[cpu].Load() {
-			Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" did not answer: no interrupt taken (interrupts off?)").Emit()
+			Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" did not answer, not even an NMI").Emit()
 		}
 	}
 	Pr(KERN_EMERG).S("---[ end of stall report ]---").Emit()

@@ -87,7 +87,9 @@ func handleException(f *amd64.TrapFrame) {
 		}
 		oops(f, r.String())
 	case amd64.VecNMI:
-		Pr(KERN_WARNING).S("NMI received, ignored").Emit()
+		if !showInterrupted(f) {
+			Pr(KERN_WARNING).S("NMI received, ignored").Emit()
+		}
 	case amd64.VecInvalidOp:
 		if InvalidOpcodeHook != nil && InvalidOpcodeHook(f) {
 			return
