@@ -11,6 +11,13 @@ import "sync/atomic"
 //
 // Interrupts must be off while it is held: a handler on the same CPU that
 // wanted the same lock would spin forever on it.
+//
+// In task context (Go code on a goroutine) interrupts off are not enough:
+// the Go scheduler may still stop the goroutine at any function call and
+// park its thread, which would then sleep holding the lock while other
+// CPUs spin on it with their interrupts off, for good. So Lock also pins
+// the goroutine there (PinTask, which the kernel provides), and Unlock
+// unpins it; the flags word carries the fact.
 type RawLock struct {
 	v atomic.Uint32
 }
@@ -20,6 +27,9 @@ type RawLock struct {
 func (l *RawLock) Lock() (flags uint64) {
 	flags = Flags()
 	Cli()
+	if PinTask != nil && PinTask() {
+		flags |= flagPinned
+	}
 	for !l.v.CompareAndSwap(0, 1) {
 		for l.v.Load() != 0 {
 			Pause()
@@ -31,7 +41,23 @@ func (l *RawLock) Lock() (flags uint64) {
 // Unlock releases the lock and restores the interrupt state.
 func (l *RawLock) Unlock(flags uint64) {
 	l.v.Store(0)
+	if flags&flagPinned != 0 {
+		UnpinTask()
+	}
 	if flags&FlagIF != 0 {
 		Sti()
 	}
 }
+
+// PinTask pins the calling goroutine to its thread and keeps the Go
+// scheduler from stopping it, if the caller runs in task context, and
+// reports whether it did; UnpinTask undoes it. The kernel sets both at
+// boot (runtime.procPin and procUnpin).
+var (
+	PinTask   func() bool
+	UnpinTask func()
+)
+
+// flagPinned marks, in the flags Lock returns, that Lock pinned the
+// goroutine. RFLAGS bit 63 is reserved (always 0), so it cannot clash.
+const flagPinned = 1 << 63
