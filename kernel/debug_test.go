@@ -11,10 +11,18 @@ import (
 	"gopreempt/kernel"
 )
 
+// expectBug runs fn and checks the reports of kind k it caused: none
+// when want is 0, at least want otherwise. More than one is possible
+// after a deliberate sleep in atomic context made through a system call:
+// if the Go runtime gave the thread's P away meanwhile, its way back
+// (exitsyscall) may sleep again, and that sleep is in atomic context too.
 func expectBug(t *testing.T, k kernel.BugKind, want uint64, what string, fn func()) {
 	t.Helper()
-	if got := kernel.ExpectBugs(k, fn); got != want {
-		t.Errorf("%s: %q reported %d times, want %d", what, k, got, want)
+	switch got := kernel.ExpectBugs(k, fn); {
+	case want == 0 && got != 0:
+		t.Errorf("%s: %q reported %d times, want none", what, k, got)
+	case got < want:
+		t.Errorf("%s: %q reported %d times, want at least %d", what, k, got, want)
 	}
 }
 
