@@ -51,47 +51,35 @@ func TestOopsReport(t *testing.T) {
 	}
 }
 
-func TestOopsInvalidOpcode(t *testing.T) {
+// Each kind of oops names itself and where it happened:
+//   - ud2: an invalid opcode;
+//   - breakpoint: a trap, where the CPU reports the address after INT3
+//     and the report must still decode the INT3 itself;
+//   - kernelsyscall: a system call from kernel context (the timer
+//     interrupt), which would build its frame over the stack the caller
+//     is using.
+func TestOopsKinds(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()
-	r := boot(t, buildKernel(t, "ud2"), bootConfig{})
-	r.wantStatus(t, statusOops)
-	r.wantOutput(t,
-		"Oops: invalid opcode (#UD)",
-		"Code: UD2",
-		"main.ud2(",
-		"end Kernel oops",
-	)
-}
-
-// A breakpoint is a trap: the CPU reports the address after INT3, and the
-// report must still decode the INT3 itself.
-func TestOopsBreakpoint(t *testing.T) {
-	needQEMU(t)
-	t.Parallel()
-	r := boot(t, buildKernel(t, "breakpoint"), bootConfig{})
-	r.wantStatus(t, statusOops)
-	r.wantOutput(t,
-		"Oops: breakpoint (#BP)",
-		"Code: INT $0x3",
-		"amd64.Int3(",
-		"end Kernel oops",
-	)
-}
-
-// A system call from kernel context (here from the timer interrupt) would
-// build its frame over the stack the caller is using; it is an oops.
-func TestOopsSyscallFromKernel(t *testing.T) {
-	needQEMU(t)
-	t.Parallel()
-	r := boot(t, buildKernel(t, "kernelsyscall"), bootConfig{})
-	r.wantStatus(t, statusOops)
-	r.wantOutput(t,
-		"(system call from kernel context",
-		"preempt_count=0x10000", // HARDIRQ_OFFSET: in the timer's handler
-		"linux.Syscall6",
-		"end Kernel oops",
-	)
+	for _, tc := range []struct {
+		program string
+		want    []string
+	}{
+		{"ud2", []string{"Oops: invalid opcode (#UD)", "Code: UD2", "main.ud2("}},
+		{"breakpoint", []string{"Oops: breakpoint (#BP)", "Code: INT $0x3", "amd64.Int3("}},
+		{"kernelsyscall", []string{
+			"(system call from kernel context",
+			"preempt_count=0x10000", // HARDIRQ_OFFSET: in the timer's handler
+			"linux.Syscall6",
+		}},
+	} {
+		t.Run(tc.program, func(t *testing.T) {
+			t.Parallel()
+			r := boot(t, buildKernel(t, tc.program), bootConfig{})
+			r.wantStatus(t, statusOops)
+			r.wantOutput(t, append(tc.want, "end Kernel oops")...)
+		})
+	}
 }
 
 // A runtime that stops making progress is reported by the stall detector
