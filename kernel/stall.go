@@ -37,11 +37,19 @@ var stall struct {
 	// Each CPU prints where its timer interrupted it (showInterrupted),
 	// since what runs there now is not in any saved state; the report
 	// is finished when all have, or after finishTicks of the reporter.
-	pending     [MaxCPUs]atomic.Bool
+	pending     [MaxCPUs]atomic.Uint32 // showNone, showAsked, showPrinting
 	finishTicks int
 }
 
 const finishTicks = 50
+
+// A CPU's part in the report: asked for, being printed (the report must
+// not end under it, and an NMI must not start it again), done.
+const (
+	showNone = iota
+	showAsked
+	showPrinting
+)
 
 // TouchStallWatchdog records that the runtime still schedules goroutines.
 func TouchStallWatchdog() { stall.last.Store(Nanotime()) }
@@ -78,7 +86,7 @@ func checkStall(now uint64) {
 		m.Emit()
 	}
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		stall.pending[cpu].Store(true)
+		stall.pending[cpu].Store(showAsked)
 	}
 }
 
@@ -87,7 +95,7 @@ func checkStall(now uint64) {
 // came from, and it reports whether it did.
 func showInterrupted(f *amd64.TrapFrame) bool {
 	cpu := thisCPUID()
-	if !stall.pending[cpu].Swap(false) {
+	if !stall.pending[cpu].CompareAndSwap(showAsked, showPrinting) {
 		return false
 	}
 	t := Current()
@@ -98,6 +106,7 @@ func showInterrupted(f *amd64.TrapFrame) bool {
 	}
 	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
 	backtrace(uintptr(f.RBP), 16)
+	stall.pending[cpu].Store(showNone)
 	return true
 }
 
@@ -120,19 +129,19 @@ func finishStall() {
 	stall.finishTicks++
 	if stall.finishTicks == finishTicks/2 && sendNMIHook != nil {
 		for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-			if stall.pending[cpu].Load() {
+			if stall.pending[cpu].Load() == showAsked {
 				sendNMIHook(cpu)
 			}
 		}
 	}
 	for cpu := 0; cpu < OnlineCPUs() && stall.finishTicks < finishTicks; cpu++ {
-		if stall.pending[cpu].Load() {
+		if stall.pending[cpu].Load() != showNone {
 			return
 		}
 	}
 	stall.finishTicks = -1
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		if stall.pending[cpu].Load() {
+		if stall.pending[cpu].Load() != showNone {
 			Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" did not answer, not even an NMI").Emit()
 		}
 	}
@@ -179,3 +188,6 @@ func stateLetter(s int32) string {
 	}
 	return "?"
 }
+
+// stallReporting reports whether a stall report is under way.
+func stallReporting() bool { return stall.reporter.Load() != 0 }

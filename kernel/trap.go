@@ -87,7 +87,10 @@ func handleException(f *amd64.TrapFrame) {
 		}
 		oops(f, r.String())
 	case amd64.VecNMI:
-		if !showInterrupted(f) {
+		// During a stall report an NMI is the report's own; one that
+		// finds nothing to show is not printed about, since this CPU
+		// may be holding the console lock it interrupted.
+		if !showInterrupted(f) && !stallReporting() {
 			Pr(KERN_WARNING).S("NMI received, ignored").Emit()
 		}
 	case amd64.VecInvalidOp:
