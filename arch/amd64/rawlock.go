@@ -25,11 +25,7 @@ type RawLock struct {
 // Lock disables interrupts, then spins until the lock is free, and
 // returns the RFLAGS to give back to Unlock.
 func (l *RawLock) Lock() (flags uint64) {
-	flags = Flags()
-	Cli()
-	if PinTask != nil && PinTask() {
-		flags |= flagPinned
-	}
+	flags = IrqSave()
 	for !l.v.CompareAndSwap(0, 1) {
 		for l.v.Load() != 0 {
 			Pause()
@@ -41,6 +37,24 @@ func (l *RawLock) Lock() (flags uint64) {
 // Unlock releases the lock and restores the interrupt state.
 func (l *RawLock) Unlock(flags uint64) {
 	l.v.Store(0)
+	IrqRestore(flags)
+}
+
+// IrqSave turns interrupts off on this CPU and, in task context, pins the
+// goroutine (see RawLock); it returns what IrqRestore needs to undo both.
+// It is local_irq_save for every caller, the irq package's included.
+func IrqSave() (flags uint64) {
+	flags = Flags()
+	Cli()
+	if PinTask != nil && PinTask() {
+		flags |= flagPinned
+	}
+	return flags
+}
+
+// IrqRestore undoes IrqSave: unpins, and turns interrupts back on if they
+// were on.
+func IrqRestore(flags uint64) {
 	if flags&flagPinned != 0 {
 		UnpinTask()
 	}
