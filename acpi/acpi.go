@@ -1,6 +1,8 @@
 // Package acpi reads the ACPI tables the firmware leaves in memory, as far
 // as the kernel needs them to find its processors: the RSDP, the root
-// table (RSDT or XSDT) and the MADT (ACPI 6.5, chapter 5.2).
+// table (RSDT or XSDT) and the MADT (ACPI 6.5, chapter 5.2). It also reads
+// the MP table that came before ACPI (mptable.go), into the same MADT
+// structure, for machines booted with acpi=off or without ACPI.
 //
 // It runs at boot, before the Go runtime has started, so nothing here
 // allocates: results go into caller-provided structures of fixed size,

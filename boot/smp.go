@@ -15,13 +15,14 @@ import (
 
 // Bringing up the application processors (APs), from the boot CPU.
 //
-// The firmware's MADT (or MP table) lists the processors by local APIC ID. Each AP sits
-// in "wait-for-SIPI" after reset; the boot CPU wakes one with an INIT IPI,
-// a 10 ms wait, then a start-up IPI (SIPI) naming the trampoline page,
-// and a second SIPI after 200 µs if the first went unanswered (SDM Vol.
-// 3A, 9.4.4.1; MultiProcessor Specification 1.4, B.4). A SIPI to a
-// processor that has already left wait-for-SIPI is ignored, so the second
-// one cannot restart an AP that started on the first.
+// The firmware's MADT (or MP table) lists the processors by local APIC
+// ID. Each AP sits in "wait-for-SIPI" after reset; the boot CPU wakes one
+// with an INIT IPI, a 10 ms wait, then a start-up IPI (SIPI) naming the
+// trampoline page, and a second SIPI after 200 µs if the first went
+// unanswered (SDM Vol. 3A, 9.4.4.1; MultiProcessor Specification 1.4,
+// B.4). A SIPI to a processor that has already left wait-for-SIPI is
+// ignored, so the second one cannot restart an AP that started on the
+// first.
 //
 // APs are started one at a time and numbered in the order they come up,
 // so the online CPUs are always 0..n-1 (kernel.SetCPUOnline relies on

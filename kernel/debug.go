@@ -85,6 +85,12 @@ func ReportBug(k BugKind, detail string) {
 	if bugsExpected.Load() > 0 {
 		return // a test provoked this on purpose
 	}
+	afterBug()
+}
+
+// afterBug applies panic= once a BUG-class report is printed: exit
+// (panic=exit) or stop (panic=halt) with the BUG status, or go on.
+func afterBug() {
 	switch Panic {
 	case PanicExit:
 		PowerOff(StatusBug)

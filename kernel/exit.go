@@ -35,7 +35,3 @@ func DoExit(code int32) {
 
 // exitHook lets the kthread layer check a task on its way out.
 var exitHook func(t *Task)
-
-// reapTask frees a dead task's stack and FPU area and drops its own
-// reference (task_ref.go). It runs in the next task, on its stack.
-func reapTask(t *Task) { releaseTask(t) }

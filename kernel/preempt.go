@@ -91,14 +91,27 @@ func inKernelContext() bool {
 // PreemptEnable. It nests: n disables need n enables.
 func PreemptDisable() {
 	t := Current()
-	if !inKernelContext() {
-		// On a goroutine: pin it to this task first, so that the count
+	if pinGoroutine() {
+		// On a goroutine: pinned to this task first, so that the count
 		// we raise is the count of the task we keep running on.
-		procPin()
 		t = Current()
 		t.Stats.pinDepth++
 	}
 	addPreemptCount(t, PREEMPT_OFFSET)
+}
+
+// pinGoroutine pins the calling goroutine to its thread and keeps the Go
+// scheduler from stopping it (runtime.procPin), if the caller runs in task
+// context, and reports whether it did; procUnpin undoes it. In kernel
+// context, and before the first task exists, there is no goroutine to pin.
+// preempt_disable() pins, and so does a raw lock or local_irq_save() in
+// task context (amd64.PinTask, set in hooks.go). Any context.
+func pinGoroutine() bool {
+	if Current() == nil || inKernelContext() {
+		return false
+	}
+	procPin()
+	return true
 }
 
 // PreemptEnableNoResched undoes one PreemptDisable without checking for a

@@ -123,7 +123,7 @@ func finishSwitch() {
 	fl := rq.lockFlags
 	rq.lock.Unlock(fl)
 	if dead {
-		reapTask(prev)
+		releaseTask(prev) // its stack, FPU area and own reference
 	} else if migrate {
 		migrateAfterSwitch(prev)
 	}

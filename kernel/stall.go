@@ -146,23 +146,19 @@ func finishStall() {
 		}
 	}
 	Pr(KERN_EMERG).S("---[ end of stall report ]---").Emit()
-	switch Panic {
-	case PanicExit:
-		PowerOff(StatusBug)
-	case PanicHalt:
-		die(StatusBug)
-	}
+	afterBug()
 }
 
 // showTask prints one task's scheduling state, and the system call or
 // interrupt it last entered the kernel with (the frame at the top of its
-// kernel stack; stale if it has returned since).
+// kernel stack; stale if it has returned since). A dead task's stack may
+// be unmapped under us by the CPU reaping it, so it is not read.
 func showTask(t *Task) {
 	m := Pr(KERN_EMERG).S("  pid ").I(int64(t.Pid)).S(" ").B(t.Name[:nameLen(t)]).
 		S(" state ").S(stateLetter(t.State)).S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
 		S(" onCPU ").S(boolStr(t.onCPU)).S(" onRQ ").S(boolStr(t.onRQ)).
 		S(" preempt_count ").X(uint64(t.ThreadInfo.PreemptCount)).S(" migrateTo ").I(int64(t.migrateTo))
-	if t.kind != taskIdle {
+	if t.kind != taskIdle && t.State != TASK_DEAD {
 		f := (*amd64.TrapFrame)(ptrOf((t.KStackHi &^ 15) - amd64.TrapFrameSize))
 		if f.Vector == amd64.VecSyscall {
 			m = m.S(" last entry: syscall ").U(f.RAX).S(" rdi ").X(f.RDI).S(" rip ").X(f.RIP)

@@ -20,9 +20,10 @@ func schedulerTick() {
 	if rq.cpu == 0 {
 		Jiffies++
 	}
-	checkStall(Nanotime())
+	now := Nanotime()
+	checkStall(now)
 	rq.Stats.Ticks++
-	runTimers(Nanotime())
+	runTimers(now)
 	if TickHook != nil {
 		TickHook()
 	}
