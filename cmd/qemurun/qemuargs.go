@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 // qemuConfig is everything that decides the QEMU command line.
@@ -71,7 +72,17 @@ func kvmUsable() bool {
 		return false
 	}
 	f.Close()
-	return true
+	// A software KVM (no vmx/svm flag) opens fine but cannot run the kernel.
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return false
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if f == "vmx" || f == "svm" {
+			return true
+		}
+	}
+	return false
 }
 
 // qemuArgs is the QEMU argument list (without the program name).
