@@ -22,7 +22,7 @@ KERNEL_PKGS := ./kernel ./percpu ./fpu
 CMDLINE      ?= loglevel=6 demo=percpu
 KTEST_CMDLINE ?= loglevel=5 panic=exit
 
-.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean
+.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean soak
 
 all: build
 
@@ -72,6 +72,13 @@ kerneltest-smp: bin/qemurun
 		-exec $(QEMURUN) -timeout=10m $(KERNEL_PKGS)
 
 test: vet hosttest kerneltest kerneltest-smp
+
+# The suites that boot the kernel (kerneltest, kerneltest-smp,
+# tests/system), N times, with a CPU hog on every host core; prints the
+# failures per test (tests/soak.sh). make soak N=10
+N ?= 3
+soak: bin/qemurun
+	N=$(N) MAKE="$(MAKE)" GO="$(GO)" tests/soak.sh
 
 # One kernel-mode test: make ktest PKG=./kernel RUN=TestName
 PKG ?= ./kernel
