@@ -4,8 +4,9 @@
 #
 #   ./qemu.sh IMAGE [kernel command line...]
 #
-# Overridable: QEMU_SMP (1), QEMU_MEM (1G), QEMU_CPU (max), QEMU_ACCEL
-# (kvm when /dev/kvm is usable, else tcg). The serial console is on stdio
+# Overridable: QEMU_SMP (1), QEMU_MEM (1G), QEMU_ACCEL (kvm when /dev/kvm
+# opens read-write and the CPU has vmx or svm, else tcg), QEMU_CPU (host
+# under KVM, max under TCG). The serial console is on stdio
 # with the QEMU monitor multiplexed in: Ctrl-A X quits, Ctrl-A C toggles
 # the monitor. For tests and timeouts use bin/qemurun instead.
 set -euo pipefail
@@ -17,12 +18,27 @@ fi
 image=$1
 shift
 
-# -accel kvm is fatal when /dev/kvm cannot be opened read-write, so only
-# ask for it when it can (QEMU opens it O_RDWR).
+# The accelerator, by bin/qemurun's rule (cmd/qemurun/accel.go): KVM only
+# when /dev/kvm opens read-write (QEMU opens it O_RDWR; -accel kvm is fatal
+# otherwise) and the CPU flags name hardware virtualization. A software
+# KVM opens fine but cannot run the kernel. Unlike qemurun, this script
+# does not rerun under TCG when KVM fails.
 accel=${QEMU_ACCEL:-}
 if [[ -z $accel ]]; then
-	if [[ -r /dev/kvm && -w /dev/kvm ]]; then accel=kvm; else accel=tcg; fi
+	accel=tcg
+	if [[ -r /dev/kvm && -w /dev/kvm ]]; then
+		if grep -Eq '^flags[[:space:]]*:(.*[[:space:]])?(vmx|svm)([[:space:]]|$)' /proc/cpuinfo 2>/dev/null; then
+			accel=kvm
+		else
+			echo "qemu.sh: /dev/kvm is a software KVM (no vmx/svm CPU flag); using TCG" >&2
+		fi
+	elif [[ -e /dev/kvm ]]; then
+		echo "qemu.sh: /dev/kvm cannot be opened read-write; using TCG" >&2
+	fi
 fi
+# Under KVM a model KVM accepts (host); under TCG everything TCG emulates.
+cpu=${QEMU_CPU:-max}
+if [[ $accel == kvm && -z ${QEMU_CPU:-} ]]; then cpu=host; fi
 
 # -no-reboot turns a triple fault into a plain exit 0 instead of an
 # endless reboot loop; isa-debug-exit makes a write of V to port 0xf4
@@ -35,7 +51,7 @@ qemu-system-x86_64 \
 	-kernel "$image" -append "$*" \
 	-no-reboot -display none -serial mon:stdio \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-m "${QEMU_MEM:-1G}" -smp "${QEMU_SMP:-1}" -cpu "${QEMU_CPU:-max}" \
+	-m "${QEMU_MEM:-1G}" -smp "${QEMU_SMP:-1}" -cpu "$cpu" \
 	-accel "$accel" 2>"$errlog" || status=$?
 cat "$errlog" >&2
 

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -26,6 +26,25 @@ type runOptions struct {
 // before it is killed outright.
 const termGrace = 5 * time.Second
 
+// kvmErrorSettle is how long QEMU may go on after reporting a KVM error
+// before it is stopped: long enough for the rest of its report (the
+// registers, the code bytes) to arrive, short enough that the run ends
+// within about a second.
+const kvmErrorSettle = 200 * time.Millisecond
+
+// seenWriter passes writes through and notes that there was one.
+type seenWriter struct {
+	w    io.Writer
+	seen *atomic.Bool
+}
+
+func (s seenWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		s.seen.Store(true)
+	}
+	return s.w.Write(p)
+}
+
 // boot runs QEMU on an already-built image and waits for it. It is the
 // part of qemurun that the end-to-end tests drive directly.
 func boot(cfg qemuConfig, opt runOptions) result {
@@ -34,9 +53,10 @@ func boot(cfg qemuConfig, opt runOptions) result {
 	if opt.Stdin != nil {
 		cmd.Stdin = opt.Stdin
 	}
-	cmd.Stdout = opt.Console
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var printed atomic.Bool
+	cmd.Stdout = seenWriter{opt.Console, &printed}
+	stderr := newQEMUStderr()
+	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: opt.OwnGroup}
 	// If something QEMU started kept its stdout open, stop waiting for
 	// it eventually rather than hang after QEMU itself is gone.
@@ -56,7 +76,20 @@ func boot(cfg qemuConfig, opt runOptions) result {
 			cmd.Process.Signal(sig)
 		}
 	}
-	var timeoutC, graceC <-chan time.Time
+	// stop ends QEMU for a timeout or a KVM error.
+	var graceC <-chan time.Time
+	stop := func() {
+		if opt.OwnGroup {
+			signal(syscall.SIGKILL)
+		} else {
+			// QEMU shares our group (and maybe the terminal, which it
+			// has put in raw mode): ask it to exit cleanly first.
+			signal(syscall.SIGTERM)
+			graceC = time.After(termGrace)
+		}
+	}
+	var timeoutC, settleC <-chan time.Time
+	kvmC := stderr.kvmC
 	if opt.Timeout > 0 {
 		t := time.NewTimer(opt.Timeout)
 		defer t.Stop()
@@ -66,23 +99,29 @@ func boot(cfg qemuConfig, opt runOptions) result {
 		select {
 		case <-done:
 			res.stderr = stderr.String()
+			res.kvmError = stderr.KVMError()
+			res.printed = printed.Load()
 			if cmd.ProcessState == nil {
 				res.startErr = io.ErrUnexpectedEOF // Wait failed before the process ended
 				return res
 			}
 			res.status = cmd.ProcessState.ExitCode()
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				res.signal = ws.Signal()
+			}
 			return res
 		case <-timeoutC:
 			res.timedOut = true
-			timeoutC = nil
-			if opt.OwnGroup {
-				signal(syscall.SIGKILL)
-			} else {
-				// QEMU shares our group (and maybe the terminal, which it
-				// has put in raw mode): ask it to exit cleanly first.
-				signal(syscall.SIGTERM)
-				graceC = time.After(termGrace)
-			}
+			timeoutC, kvmC, settleC = nil, nil, nil
+			stop()
+		case <-kvmC:
+			// After an internal error QEMU pauses the machine and waits
+			// for a monitor that nobody is watching.
+			kvmC = nil
+			settleC = time.After(kvmErrorSettle)
+		case <-settleC:
+			settleC, timeoutC = nil, nil
+			stop()
 		case <-graceC:
 			signal(syscall.SIGKILL)
 		case s := <-opt.Signals:

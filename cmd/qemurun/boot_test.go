@@ -24,8 +24,19 @@ func needQEMU(t *testing.T) {
 	}
 }
 
+// accelEnv passes on the caller's choice of accelerator ($GOPREEMPT_ACCEL,
+// $GOPREEMPT_CPU), which every test honours, and hides the other
+// GOPREEMPT_* settings.
+func accelEnv(key string) string {
+	if key == "GOPREEMPT_ACCEL" || key == "GOPREEMPT_CPU" {
+		return os.Getenv(key)
+	}
+	return ""
+}
+
 // bootGuest writes the guest's image to a temporary file and boots it with
-// qemurun's default machine settings (ignoring the caller's GOPREEMPT_*).
+// qemurun's default machine settings on the accelerator qemurun would
+// choose, falling back to TCG as it does.
 func bootGuest(t *testing.T, code []byte, cmdline string, opt runOptions) (result, string) {
 	t.Helper()
 	needQEMU(t)
@@ -33,7 +44,7 @@ func bootGuest(t *testing.T, code []byte, cmdline string, opt runOptions) (resul
 	if err := os.WriteFile(img, mbtest.Image(code), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configFromEnv(func(string) string { return "" }, kvmUsable)
+	cfg, _, err := configFromEnv(accelEnv, probeKVMHost())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +56,12 @@ func bootGuest(t *testing.T, code []byte, cmdline string, opt runOptions) (resul
 	if opt.Timeout == 0 {
 		opt.Timeout = time.Minute // a broken test must not hang the suite
 	}
-	res := boot(cfg, opt)
+	var notes strings.Builder
+	res := runQEMU(cfg, opt, &notes)
 	console.Close()
+	if notes.Len() > 0 {
+		t.Log(notes.String())
+	}
 	return res, out.String()
 }
 

@@ -13,8 +13,10 @@
 // kernel stopped without reporting, 126 QEMU (or image conversion) failed.
 //
 // Environment: GOPREEMPT_CMDLINE, GOPREEMPT_MEM (1G), GOPREEMPT_SMP (1),
-// GOPREEMPT_CPU (max), GOPREEMPT_ACCEL (kvm if /dev/kvm is usable, else
-// tcg), GOPREEMPT_TIMEOUT.
+// GOPREEMPT_CPU (host under KVM, max under TCG), GOPREEMPT_ACCEL (kvm or
+// tcg; by default kvm when /dev/kvm opens read-write and the CPU has vmx
+// or svm, else tcg, and tcg again if KVM cannot run the kernel: accel.go),
+// GOPREEMPT_TIMEOUT.
 package main
 
 import (
@@ -73,9 +75,12 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, err)
 	}
-	cfg, err := configFromEnv(os.Getenv, kvmUsable)
+	cfg, accelNote, err := configFromEnv(os.Getenv, probeKVMHost())
 	if err != nil {
 		return fail(exitUsage, err)
+	}
+	if accelNote != "" {
+		fmt.Fprintln(stderr, accelNote)
 	}
 
 	img, _, err := mbimage.Convert(elfPath)
@@ -109,21 +114,22 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	opt.Signals = sigs
 
-	res := boot(cfg, opt)
+	res := runQEMU(cfg, opt, stderr)
 	console.Close()
 	return report(res, stdout, stderr)
 }
 
 // report prints the verdict on a run and returns qemurun's exit status.
 // Verdicts about the kernel go to stdout, after its console output, where
-// go test and make users look; QEMU's own complaints go to stderr.
+// go test and make users look; QEMU's own complaints go to stderr, and the
+// verdict on them comes last, after what QEMU said.
 func report(res result, stdout, stderr io.Writer) int {
 	code, msg, aboutQEMU := outcome(res)
 	if aboutQEMU {
-		fmt.Fprintln(stderr, msg)
 		if strings.TrimSpace(res.stderr) != "" {
 			fmt.Fprint(stderr, strings.TrimRight(res.stderr, "\n")+"\n")
 		}
+		fmt.Fprintln(stderr, msg)
 		return code
 	}
 	// Warnings from a run that otherwise worked are still worth seeing.

@@ -22,9 +22,12 @@ const (
 
 // result is what happened to one QEMU run.
 type result struct {
-	startErr    error // QEMU could not be started at all
-	status      int   // QEMU's exit status; -1 if a signal killed it
-	timedOut    bool  // we killed it when the timeout expired
+	startErr    error          // QEMU could not be started at all
+	status      int            // QEMU's exit status; -1 if a signal killed it
+	signal      syscall.Signal // the signal that killed it, if one did
+	kvmError    string         // QEMU's line reporting that KVM failed; we stopped QEMU
+	printed     bool           // the kernel wrote to the console
+	timedOut    bool           // we killed it when the timeout expired
 	timeout     time.Duration
 	interrupted os.Signal // we forwarded this signal to it
 	stderr      string    // everything QEMU wrote to stderr
@@ -39,6 +42,8 @@ func outcome(r result) (code int, msg string, showStderr bool) {
 	switch {
 	case r.startErr != nil:
 		return exitQEMUFailed, fmt.Sprintf("qemurun: cannot start %s: %v", qemuBinary, r.startErr), true
+	case r.kvmError != "":
+		return exitQEMUFailed, fmt.Sprintf("qemurun: KVM could not run the kernel (%s); GOPREEMPT_ACCEL=tcg runs it under QEMU's emulator", r.kvmError), true
 	case r.timedOut:
 		return exitTimeout, fmt.Sprintf("qemurun: TIMEOUT: kernel did not finish within %v (hang?)", r.timeout), false
 	case r.interrupted != nil:
@@ -50,7 +55,11 @@ func outcome(r result) (code int, msg string, showStderr bool) {
 		}
 		return 128 + n, fmt.Sprintf("qemurun: interrupted (%v)", r.interrupted), false
 	case r.status < 0:
-		return exitQEMUFailed, fmt.Sprintf("qemurun: %s was killed by a signal", qemuBinary), true
+		msg := fmt.Sprintf("qemurun: %s was killed by %s", qemuBinary, signalName(r.signal))
+		if last := lastLine(r.stderr); last != "" {
+			msg += "; its last message: " + last
+		}
+		return exitQEMUFailed, msg, true
 	case r.status == 0:
 		msg := "qemurun: kernel stopped without reporting a status (triple fault or reset)"
 		if r.monitor {
@@ -84,4 +93,26 @@ func qemuComplained(stderr string) bool {
 		}
 	}
 	return false
+}
+
+// signalNames are the Linux signals by their names in signal(7); Go's own
+// names for them ("aborted") are not what a user searches for.
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGILL: "SIGILL", syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT",
+	syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE", syscall.SIGKILL: "SIGKILL",
+	syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
+	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM",
+	syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ", syscall.SIGSYS: "SIGSYS",
+}
+
+// signalName names a signal as signal(7) does.
+func signalName(s syscall.Signal) string {
+	if n, ok := signalNames[s]; ok {
+		return n
+	}
+	if s == 0 {
+		return "a signal"
+	}
+	return fmt.Sprintf("signal %d", int(s))
 }

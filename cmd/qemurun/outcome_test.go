@@ -35,6 +35,10 @@ func TestOutcome(t *testing.T) {
 		{"qemu error exit 1", result{status: 1, stderr: "qemu-system-x86_64: unable to find CPU model 'bogus'\n"}, 126, "failed", true},
 		{"qemu even status", result{status: 2}, 126, "exit status 2", true},
 		{"qemu killed", result{status: -1}, 126, "killed by a signal", true},
+		{"qemu aborted", result{status: -1, signal: syscall.SIGABRT, stderr: "qemu: warning: x\nqemu: kvm.c:1: f: Assertion failed.\n\n"}, 126,
+			"qemurun: qemu-system-x86_64 was killed by SIGABRT; its last message: qemu: kvm.c:1: f: Assertion failed.", true},
+		{"kvm internal error", result{status: -1, signal: syscall.SIGKILL, kvmError: "KVM internal error. Suberror: 1"}, 126,
+			"qemurun: KVM could not run the kernel (KVM internal error. Suberror: 1)", true},
 	}
 	for _, c := range cases {
 		code, msg, aboutEmu := outcome(c.r)

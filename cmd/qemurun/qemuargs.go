@@ -1,11 +1,5 @@
 package main
 
-import (
-	"fmt"
-	"os"
-	"strings"
-)
-
 // qemuConfig is everything that decides the QEMU command line.
 type qemuConfig struct {
 	Binary  string // QEMU executable; qemu-system-x86_64 unless a test overrides it
@@ -15,6 +9,11 @@ type qemuConfig struct {
 	SMP     string // -smp
 	CPU     string // -cpu
 	Accel   string // "kvm" or "tcg"
+	// KVMFallback is set when KVM was chosen automatically: if it cannot
+	// run the kernel, the run is repeated under TCG with -cpu TCGCPU
+	// (accel.go).
+	KVMFallback bool
+	TCGCPU      string
 	// Monitor multiplexes the QEMU monitor onto the serial console
 	// (-serial mon:stdio), so Ctrl-A X quits and Ctrl-A C opens the
 	// monitor. Only useful when a person is typing on a terminal.
@@ -24,65 +23,29 @@ type qemuConfig struct {
 const qemuBinary = "qemu-system-x86_64"
 
 // configFromEnv fills in the machine settings from $GOPREEMPT_MEM, _SMP,
-// _CPU and _ACCEL, with the defaults the kernel is developed against.
-func configFromEnv(getenv func(string) string, kvmUsable func() bool) (qemuConfig, error) {
+// _CPU and _ACCEL, with the defaults the kernel is developed against. The
+// accelerator is chosen as accel.go explains; the note, if not "", says
+// why KVM is not used and is for the user.
+func configFromEnv(getenv func(string) string, host kvmHost) (cfg qemuConfig, note string, err error) {
 	or := func(key, def string) string {
 		if v := getenv(key); v != "" {
 			return v
 		}
 		return def
 	}
-	accel, err := chooseAccel(getenv("GOPREEMPT_ACCEL"), kvmUsable)
+	accel, err := chooseAccel(getenv("GOPREEMPT_ACCEL"), host)
 	if err != nil {
-		return qemuConfig{}, err
+		return qemuConfig{}, "", err
 	}
 	return qemuConfig{
-		Binary: qemuBinary,
-		Mem:    or("GOPREEMPT_MEM", "1G"),
-		SMP:    or("GOPREEMPT_SMP", "1"),
-		// "max" is every feature the accelerator can provide; under TCG
-		// that is what QEMU emulates, so it needs nothing from KVM.
-		CPU:   or("GOPREEMPT_CPU", "max"),
-		Accel: accel,
-	}, nil
-}
-
-// chooseAccel honours an explicit "kvm" or "tcg" and otherwise uses KVM
-// only when it is actually usable, since -accel kvm without it is fatal.
-func chooseAccel(forced string, kvmUsable func() bool) (string, error) {
-	switch forced {
-	case "kvm", "tcg":
-		return forced, nil
-	case "":
-		if kvmUsable() {
-			return "kvm", nil
-		}
-		return "tcg", nil
-	}
-	return "", fmt.Errorf("GOPREEMPT_ACCEL=%q: want kvm or tcg", forced)
-}
-
-// kvmUsable reports whether /dev/kvm can be opened read-write, which is
-// what QEMU does before it can create a KVM virtual machine. Existence
-// alone is not enough: without membership of the kvm group it is there
-// but useless.
-func kvmUsable() bool {
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	// A software KVM (no vmx/svm flag) opens fine but cannot run the kernel.
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return false
-	}
-	for _, f := range strings.Fields(string(b)) {
-		if f == "vmx" || f == "svm" {
-			return true
-		}
-	}
-	return false
+		Binary:      qemuBinary,
+		Mem:         or("GOPREEMPT_MEM", "1G"),
+		SMP:         or("GOPREEMPT_SMP", "1"),
+		CPU:         or("GOPREEMPT_CPU", cpuModel(accel.Accel)),
+		Accel:       accel.Accel,
+		KVMFallback: accel.Auto,
+		TCGCPU:      or("GOPREEMPT_CPU", cpuModel("tcg")),
+	}, accel.Note, nil
 }
 
 // qemuArgs is the QEMU argument list (without the program name).

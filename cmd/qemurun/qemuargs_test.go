@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -43,21 +44,26 @@ func TestConfigFromEnv(t *testing.T) {
 	env := func(m map[string]string) func(string) string {
 		return func(k string) string { return m[k] }
 	}
-	noKVM := func() bool { return false }
-	haveKVM := func() bool { return true }
+	noKVM := kvmHost{OpenErr: fs.ErrNotExist}
+	haveKVM := kvmHost{CPUInfo: "flags\t\t: fpu sse2 vmx avx2\n"}
 
-	cfg, err := configFromEnv(env(nil), noKVM)
+	cfg, _, err := configFromEnv(env(nil), noKVM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Binary != "qemu-system-x86_64" || cfg.Mem != "1G" || cfg.SMP != "1" || cfg.CPU != "max" || cfg.Accel != "tcg" {
+	if cfg.Binary != "qemu-system-x86_64" || cfg.Mem != "1G" || cfg.SMP != "1" || cfg.CPU != "max" || cfg.Accel != "tcg" || cfg.KVMFallback {
 		t.Errorf("defaults without KVM: %+v", cfg)
 	}
-	if cfg, _ := configFromEnv(env(nil), haveKVM); cfg.Accel != "kvm" {
-		t.Errorf("usable /dev/kvm: accel %q, want kvm", cfg.Accel)
+	// Under KVM the CPU model is one KVM accepts; TCG's is kept for the
+	// fallback.
+	if cfg, _, _ := configFromEnv(env(nil), haveKVM); cfg.Accel != "kvm" || cfg.CPU != "host" || !cfg.KVMFallback || cfg.TCGCPU != "max" {
+		t.Errorf("usable KVM: %+v, want kvm, -cpu host, falling back to TCG with max", cfg)
+	}
+	if cfg, _, _ := configFromEnv(env(map[string]string{"GOPREEMPT_CPU": "Haswell"}), haveKVM); cfg.CPU != "Haswell" || cfg.TCGCPU != "Haswell" {
+		t.Errorf("GOPREEMPT_CPU under KVM: %+v", cfg)
 	}
 
-	cfg, err = configFromEnv(env(map[string]string{
+	cfg, _, err = configFromEnv(env(map[string]string{
 		"GOPREEMPT_MEM": "256M", "GOPREEMPT_SMP": "4", "GOPREEMPT_CPU": "qemu64", "GOPREEMPT_ACCEL": "tcg",
 	}), haveKVM)
 	if err != nil {
@@ -66,10 +72,10 @@ func TestConfigFromEnv(t *testing.T) {
 	if cfg.Mem != "256M" || cfg.SMP != "4" || cfg.CPU != "qemu64" || cfg.Accel != "tcg" {
 		t.Errorf("overrides not applied: %+v", cfg)
 	}
-	if cfg, _ := configFromEnv(env(map[string]string{"GOPREEMPT_ACCEL": "kvm"}), noKVM); cfg.Accel != "kvm" {
-		t.Errorf("forced kvm: accel %q", cfg.Accel)
+	if cfg, _, _ := configFromEnv(env(map[string]string{"GOPREEMPT_ACCEL": "kvm"}), noKVM); cfg.Accel != "kvm" || cfg.CPU != "host" || cfg.KVMFallback {
+		t.Errorf("forced kvm: %+v, want kvm, -cpu host, no fallback", cfg)
 	}
-	if _, err := configFromEnv(env(map[string]string{"GOPREEMPT_ACCEL": "hvf"}), noKVM); err == nil {
+	if _, _, err := configFromEnv(env(map[string]string{"GOPREEMPT_ACCEL": "hvf"}), noKVM); err == nil {
 		t.Error("GOPREEMPT_ACCEL=hvf accepted")
 	}
 }

@@ -25,9 +25,11 @@ func writeKernel(t *testing.T, code []byte) string {
 	return path
 }
 
-// cleanEnv makes the run independent of the caller's GOPREEMPT_* settings.
+// cleanEnv makes the run independent of the caller's GOPREEMPT_* settings,
+// except for the choice of accelerator (GOPREEMPT_ACCEL, GOPREEMPT_CPU),
+// which every test honours.
 func cleanEnv(t *testing.T) {
-	for _, k := range []string{"GOPREEMPT_CMDLINE", "GOPREEMPT_MEM", "GOPREEMPT_SMP", "GOPREEMPT_CPU", "GOPREEMPT_ACCEL", "GOPREEMPT_TIMEOUT"} {
+	for _, k := range []string{"GOPREEMPT_CMDLINE", "GOPREEMPT_MEM", "GOPREEMPT_SMP", "GOPREEMPT_TIMEOUT"} {
 		t.Setenv(k, "")
 	}
 }
