@@ -10,7 +10,8 @@
 // the serial console to stdout with backtrace PCs resolved against the
 // ELF's Go line table, and maps QEMU's exit status back to the guest's
 // (internal/exitstatus). Its own statuses: 2 usage, 124 timeout, 125 the
-// kernel stopped without reporting, 126 QEMU (or image conversion) failed.
+// kernel stopped without reporting, 126 QEMU (or image conversion) failed
+// or KVM could not run the kernel.
 //
 // Environment: GOPREEMPT_CMDLINE, GOPREEMPT_MEM (1G), GOPREEMPT_SMP (1),
 // GOPREEMPT_CPU (host under KVM, max under TCG), GOPREEMPT_ACCEL (kvm or
@@ -26,7 +27,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"syscall"
 
 	"gopreempt/internal/mbimage"
 )
@@ -39,6 +39,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("qemurun", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	interactive := fs.Bool("i", false, "interactive: pass stdin to the guest and, on a terminal, put the QEMU monitor on the console (Ctrl-A X quits)")
+	gdbFlag := fs.String("gdb", "", "wait for gdb on QEMU's gdbstub at `port` (a TCP port on localhost, or a Unix socket path); see gdb.go")
 	timeoutFlag := fs.Duration("timeout", 0, "kill QEMU after `duration` (0: never); default from -test.timeout, $GOPREEMPT_TIMEOUT, or 15m unless -i")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: qemurun [-i] [-timeout D] KERNEL.elf [program args...]")
@@ -59,6 +60,10 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		return code
 	}
 
+	gdb, err := gdbDevice(*gdbFlag, os.Getenv("GOPREEMPT_GDB"))
+	if err != nil {
+		return fail(exitUsage, err)
+	}
 	timeoutSet := false
 	fs.Visit(func(f *flag.Flag) { timeoutSet = timeoutSet || f.Name == "timeout" })
 	timeout, err := deriveTimeout(timeoutSources{
@@ -67,6 +72,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		progArgs:    progArgs,
 		env:         os.Getenv("GOPREEMPT_TIMEOUT"),
 		interactive: *interactive,
+		debugger:    gdb != "",
 	})
 	if err != nil {
 		return fail(exitUsage, err)
@@ -100,6 +106,9 @@ func run(argv []string, stdout, stderr io.Writer) int {
 
 	onTerminal := *interactive && isTerminal(os.Stdin)
 	cfg.Image, cfg.Cmdline, cfg.Monitor = imgPath, cmdline, onTerminal
+	if cfg.GDB = gdb; gdb != "" {
+		fmt.Fprintln(stderr, gdbWaiting(gdb, elfPath))
+	}
 	console := newConsoleWriter(stdout, func(line string) string { return pcAnnotation(line, resolve) })
 	opt := runOptions{
 		Timeout:  timeout,
@@ -110,7 +119,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 		opt.Stdin = os.Stdin
 	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	notifySignals(sigs, gdb != "")
 	defer signal.Stop(sigs)
 	opt.Signals = sigs
 

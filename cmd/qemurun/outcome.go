@@ -60,6 +60,8 @@ func outcome(r result) (code int, msg string, showStderr bool) {
 			msg += "; its last message: " + last
 		}
 		return exitQEMUFailed, msg, true
+	case killedByDebugger(r):
+		return exitNoReport, "qemurun: the debugger ended the machine (gdb kill)", false
 	case r.status == 0:
 		msg := "qemurun: kernel stopped without reporting a status (triple fault or reset)"
 		if r.monitor {

@@ -9,6 +9,7 @@ type qemuConfig struct {
 	SMP     string // -smp
 	CPU     string // -cpu
 	Accel   string // "kvm" or "tcg"
+	GDB     string // -gdb device, "" for none (gdb.go)
 	// KVMFallback is set when KVM was chosen automatically: if it cannot
 	// run the kernel, the run is repeated under TCG with -cpu TCGCPU
 	// (accel.go).
@@ -54,7 +55,7 @@ func qemuArgs(c qemuConfig) []string {
 	if c.Monitor {
 		serial = "mon:stdio"
 	}
-	return []string{
+	return append([]string{
 		"-kernel", c.Image,
 		"-append", c.Cmdline,
 		// A triple fault resets the CPU; without this QEMU would reboot
@@ -73,5 +74,5 @@ func qemuArgs(c qemuConfig) []string {
 		"-smp", c.SMP,
 		"-cpu", c.CPU,
 		"-accel", c.Accel,
-	}
+	}, gdbArgs(c.GDB)...)
 }

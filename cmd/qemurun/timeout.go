@@ -22,19 +22,24 @@ type timeoutSources struct {
 	progArgs    []string      // arguments for the program in the guest
 	env         string        // $GOPREEMPT_TIMEOUT
 	interactive bool          // -i
+	debugger    bool          // -gdb: the machine waits for a person (gdb.go)
 }
 
 // deriveTimeout picks how long the guest may run; 0 means no limit.
 //
-// A -test.timeout=D program argument (what go test passes through -exec)
-// gives D plus slack, and -test.timeout=0 (go test -timeout 0, the user
-// asking for no limit) gives none.
+// Under a debugger only -timeout limits the run. A -test.timeout=D
+// program argument (what go test passes through -exec) gives D plus
+// slack, and -test.timeout=0 (go test -timeout 0, the user asking for no
+// limit) gives none.
 func deriveTimeout(s timeoutSources) (time.Duration, error) {
 	if s.flagSet {
 		if s.flag < 0 {
 			return 0, fmt.Errorf("-timeout %v is negative", s.flag)
 		}
 		return s.flag, nil
+	}
+	if s.debugger {
+		return 0, nil // stopped at a breakpoint is not a hang
 	}
 	if d, ok, err := testTimeoutArg(s.progArgs); err != nil || ok {
 		if err != nil || d == 0 {
