@@ -54,7 +54,11 @@ func boot(cfg qemuConfig, opt runOptions) result {
 		cmd.Stdin = opt.Stdin
 	}
 	var printed atomic.Bool
-	cmd.Stdout = seenWriter{opt.Console, &printed}
+	console := opt.Console
+	if console == nil {
+		console = io.Discard
+	}
+	cmd.Stdout = seenWriter{console, &printed}
 	stderr := newQEMUStderr()
 	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: opt.OwnGroup}
