@@ -3,6 +3,7 @@
 #   make run    build the kernel and boot the demo in QEMU
 #   make test   run every test: host tests, kernel-mode tests, system tests
 #   make ktest PKG=./kernel RUN=TestPreemptNesting   one kernel-mode test
+#   make debug  the demo (or PKG=... RUN=TestX) under gdb: docs/debugging.md
 #
 # Both install what they need on a fresh Debian machine (QEMU through
 # apt-get when it is missing, Go modules through the module proxy).
@@ -22,7 +23,7 @@ KERNEL_PKGS := ./kernel ./percpu ./fpu
 CMDLINE      ?= loglevel=6 demo=percpu
 KTEST_CMDLINE ?= loglevel=5 panic=exit
 
-.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean soak
+.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean soak debug deps-gdb
 
 all: build
 
@@ -31,6 +32,12 @@ deps:
 		echo "installing QEMU (qemu-system-x86) with apt-get"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-x86; }
 	$(GO) mod download
+
+# gdb, for make debug and the gdb system test (tests/system/gdb_test.go).
+deps-gdb:
+	@command -v gdb >/dev/null 2>&1 || { \
+		echo "installing gdb with apt-get"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gdb; }
 
 bin/qemurun: deps $(shell find cmd/qemurun internal -name '*.go')
 	$(GO) build -o $@ ./cmd/qemurun
@@ -55,7 +62,7 @@ vet:
 	$(KGOENV) $(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
-hosttest: bin/qemurun
+hosttest: bin/qemurun deps-gdb
 	$(GO) test -p 1 -count=1 $(HOST_PKGS)
 
 # The kernel-mode suite runs on one CPU and on four: some tests only mean
@@ -86,6 +93,19 @@ RUN ?= .
 ktest: bin/qemurun
 	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 -v $(KLDFLAGS) \
 		-exec $(QEMURUN) -run '$(RUN)' $(PKG)
+
+# The demo under gdb, stopped before its first instruction: make debug
+# [SMP=4] [CMDLINE=...]. With RUN, one kernel-mode test instead: make
+# debug PKG=./kernel RUN=TestName. GDBFLAGS adds gdb options, for example
+# GDBFLAGS='-batch -x session.gdb'. See gdb/debug.sh, docs/debugging.md.
+GDBFLAGS ?=
+DEBUG_TEST := $(filter-out .,$(RUN))
+DEBUG_ELF  := $(if $(DEBUG_TEST),bin/debug.test,bin/gopreempt.elf)
+bin/debug.test: FORCE
+	$(KGOENV) $(GO) test -c $(KLDFLAGS) -o $@ $(PKG)
+debug: bin/qemurun deps-gdb $(DEBUG_ELF)
+	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="$(if $(DEBUG_TEST),$(KTEST_CMDLINE),$(CMDLINE))" QEMURUN=$(QEMURUN) \
+		exec gdb/debug.sh $(GDBFLAGS) -- $(DEBUG_ELF) $(if $(DEBUG_TEST),-test.run='$(RUN)' -test.v)
 
 clean:
 	rm -rf bin
