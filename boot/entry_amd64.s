@@ -89,7 +89,47 @@ TEXT ·entry32(SB),NOSPLIT|NOFRAME,$0
 // bounds start() sets up properly before doing anything else.
 //
 // Entry: SI = Multiboot magic, BX = Multiboot information address.
+#define PUTC(c) MOVB $(c), AL; OUTB
+
 TEXT ·entry64(SB),NOSPLIT|NOFRAME,$0
+	// RAM must reach the top of the boot stack, or the first CALL pushes
+	// into nothing. Without a stack there is no Go and no console: report
+	// exitstatus.TooLittleMemory on the debug-exit port and stop
+	// (min_memory.go). mem_upper (Multiboot flag 0) is the KiB of RAM
+	// above 1 MiB.
+	CMPL	SI, $0x2BADB002
+	JNE	stackfits
+	MOVL	0(BX), AX	// flags
+	TESTL	$1, AX
+	JZ	stackfits
+	MOVL	8(BX), AX	// mem_upper
+	ADDQ	$1024, AX
+	SHLQ	$10, AX	// end of RAM, in bytes
+	LEAQ	·bootStack+262144(SB), CX
+	CMPQ	AX, CX
+	JAE	stackfits
+	// The message goes straight to COM1's transmit register (QEMU's
+	// 16550 needs no set-up for that), one immediate byte at a time:
+	// rodata may be beyond RAM too.
+	MOVL	$0x3f8, DX
+	PUTC('b'); PUTC('o'); PUTC('o'); PUTC('t'); PUTC(':'); PUTC(' ')
+	PUTC('t'); PUTC('o'); PUTC('o'); PUTC(' '); PUTC('l'); PUTC('i')
+	PUTC('t'); PUTC('t'); PUTC('l'); PUTC('e'); PUTC(' '); PUTC('R')
+	PUTC('A'); PUTC('M'); PUTC(' '); PUTC('f'); PUTC('o'); PUTC('r')
+	PUTC(' '); PUTC('e'); PUTC('v'); PUTC('e'); PUTC('n'); PUTC(' ')
+	PUTC('t'); PUTC('h'); PUTC('e'); PUTC(' '); PUTC('b'); PUTC('o')
+	PUTC('o'); PUTC('t'); PUTC(' '); PUTC('s'); PUTC('t'); PUTC('a')
+	PUTC('c'); PUTC('k'); PUTC(';'); PUTC(' '); PUTC('g'); PUTC('i')
+	PUTC('v'); PUTC('e'); PUTC(' '); PUTC('Q'); PUTC('E'); PUTC('M')
+	PUTC('U'); PUTC(' '); PUTC('m'); PUTC('o'); PUTC('r'); PUTC('e')
+	PUTC(' '); PUTC('m'); PUTC('e'); PUTC('m'); PUTC('o'); PUTC('r')
+	PUTC('y'); PUTC(' '); PUTC('('); PUTC('-'); PUTC('m'); PUTC(')')
+	PUTC(13); PUTC(10)
+	MOVL	$117, AX	// exitstatus.TooLittleMemory
+	MOVL	$0xf4, DX	// kernel/poweroff.go's debugExitPort
+	OUTB
+	JMP	hang
+stackfits:
 	LEAQ	·bootStack+262144(SB), SP
 	LEAQ	·bootG(SB), AX
 	MOVQ	AX, ·bootTLS(SB)

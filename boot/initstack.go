@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"gopreempt/boot/cmdline"
 	"gopreempt/internal/addr"
 	"gopreempt/kernel"
 	"gopreempt/linux"
@@ -71,7 +72,7 @@ func buildInitStack() uintptr {
 	argv0 := b.pushString("/gopreempt")
 	env0 := b.pushString("GODEBUG=asyncpreemptoff=1")
 	env1 := b.pushString("HOME=/")
-	env2 := b.pushBytes(append2("GOPREEMPT_CMDLINE=", cmdlineArgs()))
+	env2 := b.pushBytes(append2(envCmdline, cmdlineArgs()))
 	var rnd [16]byte
 	linux.FillRandom(rnd[:])
 	b.sp -= 16
@@ -96,9 +97,14 @@ func buildInitStack() uintptr {
 	return b.sp
 }
 
+// envCmdline names the environment variable that carries the command
+// line to boot's init.
+const envCmdline = "GOPREEMPT_CMDLINE="
+
 // append2 joins a prefix and bytes into a fixed buffer (no allocation:
-// the runtime is not running yet).
-var envBuf [4200]byte
+// the runtime is not running yet), big enough for the longest command
+// line the kernel accepts.
+var envBuf [len(envCmdline) + cmdline.MaxLen]byte
 
 func append2(prefix string, s []byte) []byte {
 	n := copy(envBuf[:], prefix)

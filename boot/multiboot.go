@@ -3,7 +3,9 @@ package boot
 import (
 	"unsafe"
 
+	"gopreempt/boot/cmdline"
 	"gopreempt/internal/addr"
+	"gopreempt/kernel"
 )
 
 // The Multiboot v1 information structure (Multiboot specification 0.6.96,
@@ -43,10 +45,14 @@ const maxRegions = 64
 var bootInfo struct {
 	regions  [maxRegions]memRegion
 	nregions int
-	cmdline  [4096]byte
-	cmdlen   int
-	infoEnd  uint64 // highest address used by the multiboot structures
+	cmdline  [cmdline.MaxLen]byte // the options, without the image path
+	cmdlen   int                  // their length, also when it is over the limit
+	infoEnd  uint64               // highest address used by the multiboot structures
 }
+
+// maxCmdlineScan bounds the search for the end of the loader's string,
+// in case it is not terminated.
+const maxCmdlineScan = 1 << 20
 
 // readMultiboot copies the memory map and the command line.
 func readMultiboot(info uintptr) {
@@ -55,16 +61,13 @@ func readMultiboot(info uintptr) {
 	if mi.Flags&mbFlagCmdline != 0 {
 		p := uintptr(mi.Cmdline)
 		n := 0
-		for n < len(bootInfo.cmdline)-1 {
-			c := *(*byte)(addr.Ptr(p + uintptr(n)))
-			if c == 0 {
-				break
-			}
-			bootInfo.cmdline[n] = c
+		for n < maxCmdlineScan && *(*byte)(addr.Ptr(p + uintptr(n))) != 0 {
 			n++
 		}
-		bootInfo.cmdlen = n
 		noteEnd(uint64(p) + uint64(n) + 1)
+		args := skipImagePath((*[maxCmdlineScan]byte)(addr.Ptr(p))[:n:n])
+		bootInfo.cmdlen = len(args)
+		copy(bootInfo.cmdline[:], args) // all of it, or checkCmdlineLength stops the boot
 	}
 	if mi.Flags&mbFlagMmap != 0 {
 		// Each entry is preceded by its size, which does not count itself.
@@ -94,10 +97,10 @@ func noteEnd(a uint64) {
 	}
 }
 
-// cmdlineArgs returns the command line without its first word, which is
-// the image path (QEMU's loader puts it there).
-func cmdlineArgs() []byte {
-	s := bootInfo.cmdline[:bootInfo.cmdlen]
+// skipImagePath drops the first word of the loader's command line,
+// which is the image path (QEMU's loader puts it there), and the white
+// space after it.
+func skipImagePath(s []byte) []byte {
 	i := 0
 	for i < len(s) && s[i] == ' ' {
 		i++
@@ -105,5 +108,26 @@ func cmdlineArgs() []byte {
 	for i < len(s) && s[i] != ' ' {
 		i++
 	}
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
 	return s[i:]
 }
+
+// checkCmdlineLength stops the boot when the command line did not fit:
+// the kernel never runs on part of one (cmdline.MaxLen).
+func checkCmdlineLength() {
+	if bootInfo.cmdlen <= cmdline.MaxLen {
+		return
+	}
+	m := kernel.Pr(kernel.KERN_EMERG).S("gopreempt: bad kernel command line: it is ")
+	if bootInfo.cmdlen >= maxCmdlineScan {
+		m = m.S("over ")
+	}
+	m.U(uint64(bootInfo.cmdlen)).S(" bytes long, and the kernel accepts at most ").U(cmdline.MaxLen).
+		S(" bytes; it is rejected, not cut").Emit()
+	kernel.PowerOff(kernel.StatusBadCmdline)
+}
+
+// cmdlineArgs returns the command line without the image path.
+func cmdlineArgs() []byte { return bootInfo.cmdline[:bootInfo.cmdlen] }

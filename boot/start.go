@@ -57,6 +57,8 @@ func start(magic, info uintptr) {
 		kernel.PowerOff(kernel.StatusOops)
 	}
 	readMultiboot(info)
+	checkMemorySize()
+	checkCmdlineLength()
 	initMemory()
 	initCPU(percpu.CPULocal(0), 0)
 	fpu.BootInit() // XCR0 = x87|SSE before the Go runtime reads it (fpu/init.go)
@@ -161,7 +163,7 @@ func banner() {
 		U(irq.TimerHz / 1000).S(" kHz, HZ=").U(uint64(kernel.HZ)).Emit()
 	kernel.Pr(kernel.KERN_INFO).S("memory: ").U(total * mm.PageSize >> 20).S(" MiB usable, ").
 		U(free * mm.PageSize >> 20).S(" MiB free, top of RAM ").X(memTop).Emit()
-	kernel.Pr(kernel.KERN_INFO).S("command line:").B(cmdlineArgs()).Emit()
+	kernel.Pr(kernel.KERN_INFO).S("command line: ").B(cmdlineArgs()).Emit()
 }
 
 // Booted reports whether this program was started by the gopreempt boot

@@ -63,8 +63,7 @@ func endAVXReport() {
 		kernel.Pr(kernel.KERN_EMERG).S("---[ end trace: AVX outside kernel_fpu_begin/end, panic=exit ]---").Emit()
 		kernel.PowerOff(kernel.StatusBug)
 	case kernel.PanicHalt:
-		kernel.Pr(kernel.KERN_EMERG).S("System halted (panic=halt).").Emit()
-		amd64.HaltForever()
+		kernel.Halt()
 	}
 	kernel.Pr(kernel.KERN_EMERG).S("---[ end Kernel oops: AVX outside kernel_fpu_begin/end cannot be resumed ]---").Emit()
 	kernel.PowerOff(kernel.StatusOops)

@@ -29,6 +29,8 @@ const (
 	BugSmpProcessorID // smp_processor_id() in preemptible code
 	BugFPU            // kernel_fpu_begin/end misuse
 	BugAVX            // AVX outside kernel_fpu_begin/end
+	BugSpinlockRecursion
+	BugUnbalancedExit // the program exited with preemption disabled
 	numBugKinds
 )
 
@@ -43,6 +45,8 @@ var bugNames = [numBugKinds]string{
 	"using smp_processor_id() in preemptible code",
 	"kernel_fpu_begin/end misuse",
 	"AVX instruction outside kernel_fpu_begin/end",
+	"spinlock recursion",
+	"program exited with preemption disabled",
 }
 
 var bugCounts [numBugKinds]atomic.Uint64
@@ -69,7 +73,12 @@ func (k BugKind) String() string { return bugNames[k] }
 
 // ReportBug prints a BUG report for the current task. detail is appended
 // to the first line.
-func ReportBug(k BugKind, detail string) {
+func ReportBug(k BugKind, detail string) { reportBugWith(k, detail, Msg{}) }
+
+// reportBugWith is ReportBug with one more line of facts (an empty Msg
+// for none), printed after the task line: before the backtrace, and
+// before panic=exit can end the run.
+func reportBugWith(k BugKind, detail string, extra Msg) {
 	bugCounts[k].Add(1)
 	t := Current()
 	m := Pr(KERN_ERR).S("BUG: ").S(bugNames[k])
@@ -81,6 +90,9 @@ func ReportBug(k BugKind, detail string) {
 		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
 		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
 		S(" irqs_disabled=").S(boolStr(!amd64.InterruptsEnabled())).Emit()
+	if extra.n != 0 {
+		extra.Emit()
+	}
 	DumpStack()
 	if bugsExpected.Load() > 0 {
 		return // a test provoked this on purpose

@@ -35,3 +35,23 @@ func DoExit(code int32) {
 
 // exitHook lets the kthread layer check a task on its way out.
 var exitHook func(t *Task)
+
+// CheckExitPreemptCount holds the program's exit to the rule a kthread's
+// return is held to (kthread.go): the task that calls exit_group, which
+// is the one that ran main when main returns, must leave with preemption
+// enabled. A preempt_disable() or spin_lock() that main never undid
+// would otherwise vanish with the machine, and a test run that leaked
+// one would pass. Linux's do_exit() reports the same thing ("exited with
+// preempt_count"). The report follows panic=: under panic=exit the run
+// ends with the BUG status instead of the program's.
+//
+// SYSCALL context: no allocation.
+func CheckExitPreemptCount(status int) {
+	pc := Current().ThreadInfo.PreemptCount
+	if pc&PREEMPT_MASK == 0 {
+		return
+	}
+	reportBugWith(BugUnbalancedExit, "",
+		Pr(KERN_ERR).S("  exit_group(").I(int64(status)).S(") with preempt_count=").X(uint64(pc)).
+			S(": a preempt_disable() or spin_lock() on the way out of main was never undone"))
+}

@@ -157,8 +157,7 @@ var Panic = PanicDefault
 // die ends the machine after a fatal report.
 func die(status int) {
 	if Panic == PanicHalt {
-		Pr(KERN_EMERG).S("System halted (panic=halt).").Emit()
-		amd64.HaltForever()
+		Halt()
 	}
 	PowerOff(status)
 }

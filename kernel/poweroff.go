@@ -18,10 +18,25 @@ func PowerOff(v int) {
 	amd64.HaltForever()
 }
 
+// Halt is panic=halt's end: it tells the host that the kernel stopped
+// on purpose (exitstatus.Halted), then stops this CPU for good. Under
+// qemurun and qemu.sh the debug-exit device turns the write into QEMU's
+// exit, so a test run or a script sees "halted" at once instead of
+// waiting for its timeout. A QEMU started without the device (qemu.sh
+// with QEMU_DEBUG_EXIT=off) ignores the write, and the stopped machine
+// stays for inspection in the QEMU monitor.
+func Halt() {
+	Pr(KERN_EMERG).S("System halted (panic=halt).").Emit()
+	PowerOff(StatusHalted)
+}
+
 // Statuses reported by the kernel itself.
 const (
 	StatusOops        = exitstatus.Oops
 	StatusBug         = exitstatus.Bug
 	StatusOutOfMemory = exitstatus.OutOfMemory
 	StatusBadCmdline  = exitstatus.BadCmdline
+	StatusHalted      = exitstatus.Halted
+
+	StatusTooLittleMemory = exitstatus.TooLittleMemory
 )

@@ -15,6 +15,15 @@ import (
 //
 // Levels are Linux's. A message is printed when its level is below the
 // console log level (loglevel= on the command line, default 7).
+//
+// A message longer than the buffer is never cut and never loses its
+// newline: when the buffer fills up, what it holds is printed as one
+// piece that ends with the continuation marker '\' and a newline, and
+// the message goes on in the emptied buffer. The console therefore only
+// ever receives whole lines; a reader (or a tool) joins a line that
+// ends in '\' with the next one to get the message back. Pieces are
+// printed as the message is built, so a message is best built in one
+// expression that ends in Emit.
 const (
 	KERN_EMERG   = 0
 	KERN_ALERT   = 1
@@ -37,25 +46,48 @@ type Msg struct {
 	b     [200]byte
 }
 
+// ContinuationMarker ends a piece of a message that goes on in the next
+// console line.
+const ContinuationMarker = '\\'
+
 // Pr starts a message at a level.
 func Pr(level int) Msg { return Msg{level: level} }
 
 // S appends a string.
 func (m Msg) S(s string) Msg {
-	for i := 0; i < len(s) && m.n < len(m.b); i++ {
-		m.b[m.n] = s[i]
-		m.n++
+	for i := 0; i < len(s); i++ {
+		m.put(s[i])
 	}
 	return m
 }
 
 // B appends bytes.
 func (m Msg) B(s []byte) Msg {
-	for i := 0; i < len(s) && m.n < len(m.b); i++ {
-		m.b[m.n] = s[i]
-		m.n++
+	for _, c := range s {
+		m.put(c)
 	}
 	return m
+}
+
+// put appends one byte. It always leaves two bytes free, for the marker
+// and the newline of a piece or for the newline of Emit: when only those
+// are left, the buffer is printed as a piece and emptied first.
+func (m *Msg) put(c byte) {
+	if m.n == len(m.b)-2 {
+		m.b[m.n] = ContinuationMarker
+		m.b[m.n+1] = '\n'
+		m.write(m.b[:])
+		m.n = 0
+	}
+	m.b[m.n] = c
+	m.n++
+}
+
+// write prints a finished line if the message's level passes.
+func (m *Msg) write(line []byte) {
+	if m.level < ConsoleLogLevel {
+		console.Write(line)
+	}
 }
 
 // U appends an unsigned decimal.
@@ -108,12 +140,6 @@ func (m Msg) X16(v uint64) Msg {
 
 // Emit prints the message followed by a newline if the level passes.
 func (m Msg) Emit() {
-	if m.level >= ConsoleLogLevel {
-		return
-	}
-	if m.n < len(m.b) {
-		m.b[m.n] = '\n'
-		m.n++
-	}
-	console.Write(m.b[:m.n])
+	m.b[m.n] = '\n' // put left room for it
+	m.write(m.b[:m.n+1])
 }

@@ -63,6 +63,7 @@ func sysExitGroup(f *amd64.TrapFrame) int64 {
 		code = 99
 	}
 	kernel.Pr(kernel.KERN_INFO).S("gopreempt: program exited with status ").I(int64(code)).Emit()
+	kernel.CheckExitPreemptCount(code)
 	kernel.PowerOff(code)
 	return 0
 }

@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// MaxLen is the longest command line the kernel accepts, in bytes, not
+// counting the image path that the loader puts first (so it is the
+// length of what QEMU's -append gives). The boot code copies the line
+// into a buffer of this size before anything else runs. A longer line
+// is rejected whole, with the bad-command-line status, and never cut:
+// a cut can fall inside a word and change its meaning (maxcpus=16 read
+// as maxcpus=1), and the options after it would vanish without a word.
+const MaxLen = 4096
+
 // Parse parses a kernel command line that has the image path already
 // removed. On error it returns Defaults, with Raw set, so that after
 // reporting the error and Usage the kernel can still boot in a known

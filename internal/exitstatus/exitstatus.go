@@ -41,9 +41,21 @@ const (
 	// BadCmdline: the kernel command line could not be parsed.
 	BadCmdline = 115
 
-	// Halted is reserved for a kernel that stops deliberately without
-	// having a program exit code to report.
+	// Halted: panic=halt stopped the machine after an oops or a BUG
+	// report. The kernel writes it just before it halts, so a host that
+	// has the debug-exit device learns at once that the machine stopped.
 	Halted = 116
+
+	// TooLittleMemory: the machine has less RAM than the kernel needs to
+	// boot at all (its image and what the boot and the Go runtime's start
+	// need). Distinct from OutOfMemory, which is a running kernel whose
+	// program used up the memory it had.
+	TooLittleMemory = 117
+
+	// FatalSignal: the program was killed by a signal whose default
+	// action terminates (an unhandled SIGTERM, a fault whose handler
+	// could not run). The console line before it names the signal.
+	FatalSignal = 118
 )
 
 // Max is the largest value that survives QEMU's (V<<1)|1 encoding in an
@@ -67,7 +79,11 @@ func Describe(v int) string {
 	case v == BadCmdline:
 		return fmt.Sprintf("malformed kernel command line (status %d)", v)
 	case v == Halted:
-		return fmt.Sprintf("kernel halted (status %d)", v)
+		return fmt.Sprintf("kernel halted: panic=halt stopped it after a report (status %d)", v)
+	case v == TooLittleMemory:
+		return fmt.Sprintf("too little RAM for the kernel to boot (status %d)", v)
+	case v == FatalSignal:
+		return fmt.Sprintf("program killed by a signal (status %d)", v)
 	case v > MaxProgram && v <= Max:
 		return fmt.Sprintf("unknown kernel status %d", v)
 	default:

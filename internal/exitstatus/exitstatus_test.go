@@ -21,6 +21,7 @@ func TestFromQEMU(t *testing.T) {
 		{229, OutOfMemory, true},
 		{231, BadCmdline, true},
 		{233, Halted, true},
+		{235, TooLittleMemory, true},
 		{255, Max, true},
 		{2, 0, false},
 		{-1, 0, false}, // killed by a signal (os.ProcessState.ExitCode)
@@ -47,18 +48,19 @@ func TestRoundTrip(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	cases := map[int]string{
-		0:           "successfully",
-		1:           "status 1",
-		99:          "status 99",
-		Oops:        "oops",
-		Bug:         "panic=exit",
-		OutOfMemory: "out of memory",
-		BadCmdline:  "command line",
-		Halted:      "halted",
-		100:         "unknown",
-		Max:         "unknown",
-		128:         "invalid",
-		-1:          "invalid",
+		0:               "successfully",
+		1:               "status 1",
+		99:              "status 99",
+		Oops:            "oops",
+		Bug:             "panic=exit",
+		OutOfMemory:     "out of memory",
+		BadCmdline:      "command line",
+		Halted:          "halted",
+		TooLittleMemory: "too little RAM",
+		100:             "unknown",
+		Max:             "unknown",
+		128:             "invalid",
+		-1:              "invalid",
 	}
 	for v, want := range cases {
 		got := Describe(v)

@@ -29,6 +29,7 @@ type bootConfig struct {
 	cmdline string // $GOPREEMPT_CMDLINE; "" for the defaults
 	smp     string // $GOPREEMPT_SMP; "" for qemurun's default (1)
 	timeout string // qemurun -timeout; "" for bootTimeout
+	mem     string // $GOPREEMPT_MEM; "" for qemurun's default
 }
 
 // bootResult is what came back: everything qemurun printed (the console,
@@ -78,6 +79,9 @@ func bootEnv(c bootConfig) []string {
 	env = append(env, "GOPREEMPT_CMDLINE="+c.cmdline)
 	if c.smp != "" {
 		env = append(env, "GOPREEMPT_SMP="+c.smp)
+	}
+	if c.mem != "" {
+		env = append(env, "GOPREEMPT_MEM="+c.mem)
 	}
 	return env
 }
