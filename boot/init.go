@@ -3,7 +3,6 @@ package boot
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"gopreempt/boot/cmdline"
 	"gopreempt/irq"
@@ -32,8 +31,6 @@ func init() {
 	}
 	Options = opts
 	apply(opts)
-	kernel.TouchStallWatchdog() // armed now, even if the goroutine never runs
-	go heartbeat()
 	os.Args = append([]string{os.Args[0]}, opts.Argv...)
 	fmt.Printf("gopreempt: preempt=%s loglevel=%d hz=%d, program arguments %q\n",
 		opts.Preempt, opts.LogLevel, opts.HZ, opts.Argv)
@@ -60,14 +57,5 @@ func apply(o cmdline.Options) {
 	kernel.ConsoleLogLevel = o.LogLevel
 	if o.HZ != kernel.HZ {
 		irq.SetHZ(o.HZ)
-	}
-}
-
-// heartbeat tells the kernel's stall detector (kernel/stall.go) that the
-// Go runtime still runs goroutines.
-func heartbeat() {
-	for {
-		kernel.TouchStallWatchdog()
-		time.Sleep(time.Second)
 	}
 }

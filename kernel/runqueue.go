@@ -49,6 +49,7 @@ func (rq *RunQueue) enqueue(t *Task) {
 	t.onRQ = true
 	t.ThreadInfo.CPU = uint32(rq.cpu)
 	rq.nrRunning++
+	markRunnable(t)
 }
 
 // dequeueFirst removes and returns the head, or nil. rq.lock is held.

@@ -61,6 +61,7 @@ func schedule() {
 	if next == nil {
 		next = rq.idle.ptr()
 	}
+	markPicked(next)
 	ClearTskNeedResched(prev)
 	if next.Slice <= 0 {
 		next.Slice = sliceFor(next.Nice)

@@ -6,40 +6,99 @@ import (
 	"gopreempt/arch/amd64"
 )
 
-// The stall detector: what the kernel prints when the Go runtime stops
-// making progress, instead of a silent hang until some outer timeout.
+// The stall detector: what the kernel prints when it stops making
+// progress, instead of a silent hang until some outer timeout.
 //
 // Everything the kernel runs above its interrupt handlers is Go code
 // managed by the runtime, which stops the world now and then and waits
 // for every goroutine to reach a safe point. A task that is never run
 // again, or a wake-up that is lost, leaves the runtime waiting for ever:
 // its timers stop, and with them every test timeout. The timer interrupt
-// still runs, though. So a goroutine touches a heartbeat once a second
-// (boot starts it), and every CPU's tick checks it; after StallLimit
-// without one it prints every task's scheduling state, every run queue
-// and how long ago each CPU last took a tick (a CPU stuck with interrupts
-// off shows there), once, the way Linux's hung-task and lockup detectors report.
-// Every CPU then adds where its timer interrupted it, with a backtrace
-// (what runs there now is in no saved state). Under panic=exit (the
-// tests) the machine then exits with the BUG status; otherwise it goes
-// on, in case the runtime recovers.
+// still runs, though, and it can see the scheduler's own state.
 //
-// The check and the report run in interrupt context: no allocation.
+// The detector needs nothing from the Go runtime: no goroutine, no timer,
+// no thread in a system call. Any of those would keep the runtime's
+// checkdead from ever seeing that all goroutines are blocked, and Go's
+// "all goroutines are asleep - deadlock!" would become a silent hang. An
+// idle machine is not a stall either: tasks asleep without a timeout (a
+// futex wait, a read of the console) may sleep for ever. What it looks
+// for is a state the kernel promised would not last, the way Linux's
+// lockup and hung-task detectors do:
+//
+//	hard lockup  a CPU has taken no timer tick for StallLimit: it runs
+//	             with interrupts off (only another CPU can notice)
+//	soft lockup  a CPU's task has had preemption off for StallLimit
+//	starved      a task has been runnable for StallLimit without being
+//	             run (queued on a CPU that never schedules, or that
+//	             was never told to)
+//	overslept    a task asleep with a timeout is StallLimit past it
+//	             (a lost timer wake-up)
+//
+// Each CPU's tick records its time and whether its task has preemption
+// off (only the CPU itself can read that without a race); a task records
+// when it became runnable (enqueue) and forgets it when schedule() picks
+// it. Once a second one tick looks at the whole machine, in the order
+// above: a state further down can only last as long if one further up
+// does too (a task queued behind a CPU stuck with preemption off), so the
+// first finding is the cause. The scan reads other CPUs' tasks without
+// their locks, and a task it reads may be exiting; so a finding is only
+// believed when the next scan, a second later, makes the same one (same
+// CPU or task, same start time): a torn read does not last a second.
+//
+// The report then prints every task's scheduling state, every run queue
+// and how long ago each CPU last took a tick, once. Every CPU adds where
+// its timer interrupted it, with a backtrace (what runs there now is in
+// no saved state); a CPU that does not answer gets an NMI. Under
+// panic=exit (the tests) the machine then exits with the BUG status;
+// otherwise it goes on, in case the stall ends.
+//
+// A stall of the Go runtime alone, such as a stop-the-world that waits
+// for a goroutine in a loop without safe points, is not the kernel's: its
+// tasks keep switching and sleeping as they should, and the detector
+// stays silent. On one CPU a CPU stuck with interrupts off takes nothing
+// at all, and goes unseen.
+//
+// The checks and the report run in interrupt context: no allocation.
 
-// StallLimit is how long (ns) the heartbeat may be silent; a test that
-// stalls the runtime on purpose shortens it.
+// StallLimit is how long (ns) a state on the list above may last; a test
+// that stalls the kernel on purpose shortens it.
 var StallLimit uint64 = 60e9
 
+// stallScanPeriod is the time between two scans of the machine (ns).
+const stallScanPeriod = 1e9
+
 var stall struct {
-	last     atomic.Uint64
-	reporter atomic.Uint32 // 1 + the CPU that reported, which finishes the report
 	lastTick [MaxCPUs]atomic.Uint64
+	// preemptOff[cpu] is when the task that CPU's last tick interrupted
+	// turned preemption off, or 0 if it had it on.
+	preemptOff [MaxCPUs]atomic.Uint64
+	nextScan   atomic.Uint64 // the tick that moves it on scans
+	suspect    stallFinding  // what the last scan found: written by the scanner only
+	finding    stallFinding  // what the report is about
+	reporter   atomic.Uint32 // 1 + the CPU that reported, which finishes the report
 	// Each CPU prints where its timer interrupted it (showInterrupted),
 	// since what runs there now is not in any saved state; the report
 	// is finished when all have, or after finishTicks of the reporter.
 	pending     [MaxCPUs]atomic.Uint32 // showNone, showAsked, showPrinting
+	printing    atomic.Bool            // a CPU is printing its part
 	finishTicks int
 }
+
+// A stallFinding names a state that has lasted: its kind, the CPU or
+// task (taskRef) it is about, and when it began (ns).
+type stallFinding struct {
+	kind  int
+	who   uint64
+	since uint64
+}
+
+const (
+	stallNone = iota
+	stallHardLockup
+	stallSoftLockup
+	stallStarved
+	stallOverslept
+)
 
 const finishTicks = 50
 
@@ -51,25 +110,140 @@ const (
 	showPrinting
 )
 
-// TouchStallWatchdog records that the runtime still schedules goroutines.
-func TouchStallWatchdog() { stall.last.Store(Nanotime()) }
-
-// checkStall runs on every CPU's tick.
+// checkStall runs on every CPU's tick, in hardirq context.
 func checkStall(now uint64) {
 	cpu := thisCPUID()
 	stall.lastTick[cpu].Store(now)
+	stall.preemptOff[cpu].Store(preemptOffSince(Current()))
 	if r := stall.reporter.Load(); r != 0 {
 		if r == cpu+1 {
 			finishStall()
 		}
 		return
 	}
-	last := stall.last.Load()
-	if last == 0 || now < last || now-last < StallLimit || !stall.reporter.CompareAndSwap(0, cpu+1) {
+	next := stall.nextScan.Load()
+	if now < next || !stall.nextScan.CompareAndSwap(next, now+stallScanPeriod) {
 		return
 	}
-	Pr(KERN_EMERG).S("INFO: the Go runtime has not run its heartbeat goroutine for ").
-		U((now - last) / 1e9).S(" s; scheduler state:").Emit()
+	f := findStall(now, StallLimit)
+	if f.kind == stallNone || f != stall.suspect {
+		stall.suspect = f // believed if the next scan finds it too
+		return
+	}
+	if !stall.reporter.CompareAndSwap(0, cpu+1) {
+		return
+	}
+	stall.finding = f
+	reportStall(now, f)
+}
+
+// preemptOffSince is when t turned preemption off (preempt_disable, a
+// spinlock), or 0 if it has it on. The hardirq bits of the tick that asks
+// do not count, nor does the idle task.
+func preemptOffSince(t *Task) uint64 {
+	if t == nil || t.kind == taskIdle || t.ThreadInfo.PreemptCount&PREEMPT_MASK == 0 {
+		return 0
+	}
+	return t.preemptOffStart
+}
+
+// findStall returns the first state, in the order of the list at the top,
+// that has lasted limit ns at time now, or a finding of kind stallNone.
+func findStall(now, limit uint64) stallFinding {
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		if since, ok := cpuHardLockup(cpu, now, limit); ok {
+			return stallFinding{stallHardLockup, uint64(cpu), since}
+		}
+	}
+	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
+		if since, ok := cpuSoftLockup(cpu, now, limit); ok {
+			return stallFinding{stallSoftLockup, uint64(cpu), since}
+		}
+	}
+	for i := range tasks.all {
+		if r := tasks.all[i]; r != 0 {
+			if since, ok := taskStarved(r.ptr(), now, limit); ok {
+				return stallFinding{stallStarved, uint64(r), since}
+			}
+		}
+	}
+	for i := range tasks.all {
+		if r := tasks.all[i]; r != 0 {
+			if since, ok := taskOverslept(r.ptr(), now, limit); ok {
+				return stallFinding{stallOverslept, uint64(r), since}
+			}
+		}
+	}
+	return stallFinding{}
+}
+
+// lasted reports whether a state that began at since (0: not in it) has
+// lasted limit ns at time now.
+func lasted(since, now, limit uint64) bool {
+	return since != 0 && now >= since && now-since >= limit
+}
+
+// cpuHardLockup: the CPU has taken no tick since its last one.
+func cpuHardLockup(cpu int, now, limit uint64) (uint64, bool) {
+	t := stall.lastTick[cpu].Load()
+	return t, lasted(t, now, limit)
+}
+
+// cpuSoftLockup: the task the CPU's ticks interrupt has had preemption
+// off since.
+func cpuSoftLockup(cpu int, now, limit uint64) (uint64, bool) {
+	t := stall.preemptOff[cpu].Load()
+	return t, lasted(t, now, limit)
+}
+
+// taskStarved: t has been runnable since and not been picked.
+func taskStarved(t *Task, now, limit uint64) (uint64, bool) {
+	s := t.runnableSince.Load()
+	return s, lasted(s, now, limit)
+}
+
+// taskOverslept: t sleeps, and its timer expired at since.
+func taskOverslept(t *Task, now, limit uint64) (uint64, bool) {
+	if t.State == TASK_RUNNING || t.State == TASK_DEAD || !t.timer.armed {
+		return 0, false
+	}
+	e := t.timer.expires
+	return e, lasted(e, now, limit)
+}
+
+// markRunnable notes when t became runnable, unless it already was (a
+// task moved between run queues keeps its time). rq.lock is held.
+func markRunnable(t *Task) {
+	if t.runnableSince.Load() == 0 {
+		t.runnableSince.Store(Nanotime())
+	}
+}
+
+// markPicked forgets it: schedule() has chosen t to run. rq.lock is held.
+func markPicked(t *Task) { t.runnableSince.Store(0) }
+
+// reportStall prints the finding and the scheduler's state, and asks
+// every CPU for its part.
+func reportStall(now uint64, f stallFinding) {
+	m := Pr(KERN_EMERG).S("INFO: kernel stall: ")
+	secs := (now - f.since) / 1e9
+	switch f.kind {
+	case stallHardLockup:
+		m = m.S("hard lockup - cpu").U(f.who).S(" has taken no timer tick for ").U(secs).S(" s (interrupts off?)")
+	case stallSoftLockup:
+		t := runqueues[f.who].curr.ptr()
+		m = m.S("soft lockup - cpu").U(f.who).S(" stuck with preemption off for ").U(secs).S(" s [pid ").
+			I(int64(t.Pid)).S(" ").B(t.Name[:nameLen(t)]).S("]")
+	case stallStarved:
+		t := taskRef(f.who).ptr()
+		m = m.S("pid ").I(int64(t.Pid)).S(" ").B(t.Name[:nameLen(t)]).S(" runnable on cpu").
+			U(uint64(t.ThreadInfo.CPU)).S(" for ").U(secs).S(" s and not run")
+	case stallOverslept:
+		t := taskRef(f.who).ptr()
+		m = m.S("pid ").I(int64(t.Pid)).S(" ").B(t.Name[:nameLen(t)]).S(" asleep ").U(secs).
+			S(" s past its timer's expiry")
+	}
+	m.S("; scheduler state:").Emit()
 	for i := range tasks.all {
 		if r := tasks.all[i]; r != 0 {
 			showTask(r.ptr())
@@ -92,11 +266,23 @@ func checkStall(now uint64) {
 
 // showInterrupted runs on every interrupt return and on an NMI: if the
 // stall report asks for it, this CPU prints the context its interrupt
-// came from, and it reports whether it did.
+// came from, and it reports whether it did. One CPU prints at a time, so
+// that each backtrace stays in one piece: a CPU that finds another one
+// printing tries again on its next interrupt, except in an NMI, which
+// may be its only chance and waits (the printing CPU is not waiting for
+// anything, and an NMI that interrupts this CPU's own part finds it
+// claimed and leaves at once).
 func showInterrupted(f *amd64.TrapFrame) bool {
 	cpu := thisCPUID()
 	if !stall.pending[cpu].CompareAndSwap(showAsked, showPrinting) {
 		return false
+	}
+	for !stall.printing.CompareAndSwap(false, true) {
+		if f.Vector != amd64.VecNMI {
+			stall.pending[cpu].Store(showAsked)
+			return false
+		}
+		amd64.Pause()
 	}
 	t := Current()
 	Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" was running pid ").I(int64(t.Pid)).S(" at rip ").X(f.RIP).
@@ -106,6 +292,7 @@ func showInterrupted(f *amd64.TrapFrame) bool {
 	}
 	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
 	backtrace(uintptr(f.RBP), 16)
+	stall.printing.Store(false)
 	stall.pending[cpu].Store(showNone)
 	return true
 }

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gopreempt/arch/amd64"
@@ -62,6 +63,9 @@ type Task struct {
 	// Preemption debugging (debug.go).
 	preemptOffStart uint64 // when preempt_count last left 0 (ns)
 	lastBugPC       uintptr
+
+	// When the task became runnable, 0 once schedule() picks it (stall.go).
+	runnableSince atomic.Uint64
 
 	Stats TaskStats
 

@@ -81,35 +81,3 @@ func TestOopsKinds(t *testing.T) {
 		})
 	}
 }
-
-// A runtime that stops making progress is reported by the stall detector
-// with the scheduler's state, and under panic=exit the run ends with the
-// BUG status instead of hanging until an outer timeout. A CPU that has
-// interrupts off answers the report only through an NMI.
-func TestStallDetector(t *testing.T) {
-	needQEMU(t)
-	t.Parallel()
-	for _, tc := range []struct {
-		name, cmdline string
-		want          []string
-	}{
-		{"spin", "panic=exit", []string{"  cpu0 was running pid"}},
-		{"irqoff", "panic=exit -- irqoff", []string{
-			"was running pid",
-			"(with interrupts off: this came by NMI)",
-			"main.main.func1",
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := boot(t, buildKernel(t, "stall"), bootConfig{cmdline: tc.cmdline, smp: "2", timeout: "120s"})
-			r.wantStatus(t, statusBug)
-			r.wantOutput(t, append([]string{
-				"INFO: the Go runtime has not run its heartbeat goroutine for",
-				"  pid 1 init state",
-				"  cpu0: last tick",
-				"---[ end of stall report ]---",
-			}, tc.want...)...)
-		})
-	}
-}
