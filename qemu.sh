@@ -8,7 +8,10 @@
 # opens read-write and the CPU has vmx or svm, else tcg), QEMU_CPU (host
 # under KVM, max under TCG). The serial console is on stdio
 # with the QEMU monitor multiplexed in: Ctrl-A X quits, Ctrl-A C toggles
-# the monitor. For tests and timeouts use bin/qemurun instead.
+# the monitor. QEMU_DEBUG_EXIT=off leaves out the debug-exit device: the
+# kernel can then report no status, and a machine that panic=halt stopped
+# stays for the monitor instead of ending QEMU with "halted" (116). For
+# tests and timeouts use bin/qemurun instead.
 set -euo pipefail
 
 if (($# < 1)); then
@@ -47,10 +50,12 @@ if [[ $accel == kvm && -z ${QEMU_CPU:-} ]]; then cpu=host; fi
 errlog=$(mktemp)
 trap 'rm -f "$errlog"' EXIT
 status=0
+debugexit=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [[ ${QEMU_DEBUG_EXIT:-on} == off ]]; then debugexit=(); fi
 qemu-system-x86_64 \
 	-kernel "$image" -append "$*" \
 	-no-reboot -display none -serial mon:stdio \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	"${debugexit[@]}" \
 	-m "${QEMU_MEM:-1G}" -smp "${QEMU_SMP:-1}" -cpu "$cpu" \
 	-accel "$accel" 2>"$errlog" || status=$?
 cat "$errlog" >&2
@@ -74,6 +79,7 @@ case $v in
 113) echo "qemu.sh: kernel BUG: a debug check fired under panic=exit" >&2 ;;
 114) echo "qemu.sh: kernel out of memory" >&2 ;;
 115) echo "qemu.sh: malformed kernel command line" >&2 ;;
-116) echo "qemu.sh: kernel halted" >&2 ;;
+116) echo "qemu.sh: kernel halted (panic=halt)" >&2 ;;
+117) echo "qemu.sh: too little RAM for the kernel to boot (QEMU_MEM)" >&2 ;;
 esac
 exit "$v"

@@ -30,7 +30,7 @@ type PanicAction int
 
 const (
 	PanicDefault PanicAction = iota // an oops exits QEMU with a status; a BUG is reported and execution continues
-	PanicHalt                       // an oops or a BUG stops the machine so it can be inspected in the QEMU monitor
+	PanicHalt                       // an oops or a BUG stops the machine after the report, and the host is told it halted
 	PanicExit                       // as PanicDefault, but every BUG also exits QEMU with a failing status
 )
 

@@ -61,7 +61,7 @@ var options = []option{
 			"what a fatal condition does:",
 			"unset: an oops exits QEMU with a status; a BUG is reported and execution continues",
 			"exit:  as unset, and every BUG also exits QEMU with a failing status",
-			"halt:  an oops or a BUG stops the machine after the report, for the QEMU monitor",
+			"halt:  an oops or a BUG stops the machine after the report and tells the host it halted (status 116)",
 		},
 		get: func(o *Options) (string, bool) { return o.Panic.String(), o.Panic != PanicDefault },
 	},
