@@ -65,43 +65,6 @@ func spin(d time.Duration) {
 	}
 }
 
-// progressDuringSpin runs a CPU-bound kthread that spins for 400 ms
-// (inside preempt_disable when disabled is set) next to a kthread that
-// counts, and returns how far the counter advanced during the spin.
-func progressDuringSpin(t *testing.T, disabled bool) (progress uint64, spinner kernel.TaskStats) {
-	var counter atomic.Uint64
-	// The counter is well-behaved kernel code: it offers to reschedule
-	// (cond_resched) on every round, which is what lets anything else run
-	// at all under preempt=none.
-	counting := kernel.KthreadRun("counter", func(k *kernel.Kthread) {
-		k.Bind(0) // both on CPU 0: preemption is about sharing one CPU
-		for !k.ShouldStop() {
-			counter.Add(1)
-			kernel.CondResched()
-		}
-	})
-	defer kernel.KthreadStop(counting)
-	time.Sleep(20 * time.Millisecond)
-	k := kernel.KthreadRun("spinner", func(k *kernel.Kthread) {
-		k.Bind(0)
-		if disabled {
-			kernel.PreemptDisable()
-		}
-		c0 := counter.Load()
-		spin(400 * time.Millisecond)
-		progress = counter.Load() - c0
-		if disabled {
-			kernel.PreemptEnable()
-		}
-	})
-	select {
-	case <-k.Done():
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the spinner did not finish within 60 s")
-	}
-	return progress, k.Stats()
-}
-
 func withModel(m kernel.PreemptModel, fn func()) {
 	old := kernel.Model
 	kernel.Model = m
@@ -109,27 +72,36 @@ func withModel(m kernel.PreemptModel, fn func()) {
 	fn()
 }
 
+// sliceTicks is a nice-0 time slice in ticks (100 ms).
+func sliceTicks() uint64 { return uint64(max(kernel.HZ/10, 1)) }
+
 func TestTimerPreemptsSpinnerUnderFull(t *testing.T) {
 	withModel(kernel.PreemptFull, func() {
-		p, sp := progressDuringSpin(t, false)
-		if p == 0 {
-			t.Fatalf("preempt=full: the counter made no progress while another kthread spun for 400 ms")
+		// The spin ends once the mechanism has been seen, or after
+		// three more time slices of ticks without it.
+		r := spinNextToCounter(t, spinSpec{extraTicks: 3 * sliceTicks(), untilPreempted: true})
+		irq := r.inside.PreemptFromIRQ - r.before.PreemptFromIRQ
+		if r.progress == 0 {
+			t.Fatalf("preempt=full: the counter made no progress while another kthread spun through %d ticks (%v)", r.ticks, r.spun)
 		}
-		if sp.PreemptFromIRQ == 0 {
-			t.Errorf("the spinner was never preempted on interrupt return")
+		if irq == 0 {
+			t.Errorf("the spinner was never preempted on interrupt return in %d ticks", r.ticks)
 		}
-		t.Logf("counter advanced %d during the spin; spinner preempted %d times from IRQ", p, sp.PreemptFromIRQ)
+		t.Logf("counter advanced %d during a %v spin of %d ticks; spinner preempted %d times from IRQ", r.progress, r.spun, r.ticks, irq)
 	})
 }
 
 func TestNoPreemptionUnderNone(t *testing.T) {
 	withModel(kernel.PreemptNone, func() {
-		p, sp := progressDuringSpin(t, false)
-		if kernel.OnlineCPUs() == 1 && p != 0 {
-			t.Fatalf("preempt=none: the counter advanced %d while the spinner held the only CPU", p)
+		r := spinNextToCounter(t, spinSpec{minTime: 400 * time.Millisecond, extraTicks: 2})
+		if !r.resched {
+			t.Fatalf("preempt=none: need_resched not set after %d ticks (%d needed) with the counter runnable", r.ticks, r.needed)
 		}
-		if sp.PreemptFromIRQ != 0 {
-			t.Errorf("preempt=none: %d preemptions from IRQ", sp.PreemptFromIRQ)
+		if kernel.OnlineCPUs() == 1 && r.progress != 0 {
+			t.Fatalf("preempt=none: the counter advanced %d while the spinner held the only CPU", r.progress)
+		}
+		if n := r.inside.PreemptFromIRQ - r.before.PreemptFromIRQ; n != 0 {
+			t.Errorf("preempt=none: %d preemptions from IRQ during the spin", n)
 		}
 	})
 }
@@ -137,15 +109,22 @@ func TestNoPreemptionUnderNone(t *testing.T) {
 func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 	for _, m := range []kernel.PreemptModel{kernel.PreemptNone, kernel.PreemptVoluntary, kernel.PreemptFull} {
 		withModel(m, func() {
-			p, sp := progressDuringSpin(t, true)
-			if kernel.OnlineCPUs() == 1 && p != 0 {
-				t.Errorf("model %d: the counter advanced %d during a preempt_disable()d spin", m, p)
+			r := spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
+			if kernel.OnlineCPUs() == 1 && r.progress != 0 {
+				t.Errorf("model %d: the counter advanced %d during a preempt_disable()d spin", m, r.progress)
 			}
-			if m == kernel.PreemptFull && sp.PreemptFromEnable == 0 {
-				t.Errorf("preempt=full: the pending preemption did not happen at preempt_enable()")
+			if n := r.inside.Involuntary - r.before.Involuntary; n != 0 {
+				t.Errorf("model %d: preempted %d times inside preempt_disable() (%d ticks)", m, n, r.ticks)
 			}
-			if sp.MaxPreemptOff < uint64(350*time.Millisecond) {
-				t.Errorf("longest preempt-off section %v, want about 400ms", time.Duration(sp.MaxPreemptOff))
+			if !r.resched {
+				t.Errorf("model %d: need_resched not set after %d ticks (%d needed) with the counter runnable", m, r.ticks, r.needed)
+			}
+			if m == kernel.PreemptFull && r.after.PreemptFromEnable != r.before.PreemptFromEnable+1 {
+				t.Errorf("preempt=full: the pending preemption did not happen at preempt_enable() (preemptions there %d -> %d)",
+					r.before.PreemptFromEnable, r.after.PreemptFromEnable)
+			}
+			if r.after.MaxPreemptOff < uint64(350*time.Millisecond) {
+				t.Errorf("longest preempt-off section %v, want at least the spin's %v", time.Duration(r.after.MaxPreemptOff), r.spun)
 			}
 		})
 	}

@@ -1,0 +1,184 @@
+package kernel_test
+
+// A spin round: a CPU-bound kthread (the spinner) shares CPU 0 with a
+// kthread that counts (the counter), and the round reports what the
+// counter and the kernel's statistics did while the spinner spun. The
+// preemption-model tests are made of such rounds.
+//
+// What a round shows rests on two preconditions that a busy host and the
+// Go runtime can take away. The round establishes them instead of
+// assuming them from wall time:
+//
+//   - The counter is runnable on CPU 0 when the spin starts. The Go
+//     runtime preempts a goroutine that has run for 10 ms at its next
+//     function call and, because a kthread's goroutine is locked to its
+//     thread, parks that thread in a futex until another thread hands the
+//     goroutine back. A counter parked at the start of the spin is on no
+//     run queue: no tick sets need_resched, and the round shows nothing
+//     about preemption. So the spinner first waits until the counter has
+//     advanced since the spinner started (it provably ran), and a round in
+//     which the counter is nevertheless not TASK_RUNNING when the spin
+//     starts is void and run again. That is the only retry, and it is the
+//     runtime's doing, not the mechanism's.
+//   - Enough timer ticks arrive during the spin. QEMU loses ticks when the
+//     host starves its threads (49 of 75 due were seen on a loaded host),
+//     so a spin of 400 ms may hold fewer than a time slice of ticks. The
+//     spin lasts until the ticks that found the spinner running (its
+//     Stats.Ticks, counted by scheduler_tick) exceed what was left of its
+//     time slice, so the slice provably ran out during the spin; the wait
+//     is bounded by spinLimit, and running into the bound fails the test.
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gopreempt/arch/amd64"
+	"gopreempt/kernel"
+)
+
+// spinLimit bounds a round's spin. It stays well below kernel.StallLimit
+// (on one CPU a spin inside preempt_disable() keeps the stall detector's
+// heartbeat from running) and, with counterWait, within inKthread's 60 s.
+const spinLimit = 30 * time.Second
+
+// counterWait bounds the wait for the counter to run before a spin.
+const counterWait = 20 * time.Second
+
+// maxAttempts bounds the void attempts. On four CPUs under preempt=none
+// most attempts can be void: the spinner, woken from its sleep, waits on
+// CPU 0's queue until the counter leaves the CPU, and the counter leaves
+// it mostly because the Go runtime has preempted it (after 10 ms, well
+// before its 100 ms time slice ends), that is, parked.
+const maxAttempts = 200
+
+// spinSpec says how a round spins.
+type spinSpec struct {
+	disabled bool          // spin inside preempt_disable()
+	minTime  time.Duration // spin at least this long
+	// extraTicks: spin until the ticks that found the spinner running
+	// exceed its remaining time slice by this many.
+	extraTicks uint64
+	// untilPreempted ends the spin early, once the spinner has been
+	// preempted on interrupt return and the counter has advanced.
+	untilPreempted bool
+}
+
+// spinRound is what one round saw.
+type spinRound struct {
+	progress uint64 // counter increments during the spin
+	ticks    uint64 // ticks that found the spinner running during the spin
+	needed   uint64 // ticks the spin waited for
+	spun     time.Duration
+	resched  bool             // TIF_NEED_RESCHED set when the spin ended
+	before   kernel.TaskStats // the spinner's statistics before the spin
+	inside   kernel.TaskStats // ... when the spin ended
+	after    kernel.TaskStats // ... after preempt_enable() (if disabled)
+}
+
+// spinNextToCounter runs attempts until one has its preconditions (at
+// most maxAttempts) and returns what it saw.
+func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
+	t.Helper()
+	var counter atomic.Uint64
+	// The counter is well-behaved kernel code: it offers to reschedule
+	// (cond_resched) on every round, which is what lets anything else run
+	// at all under preempt=none.
+	counting := kernel.KthreadRun("counter", func(k *kernel.Kthread) {
+		k.Bind(0) // both on CPU 0: preemption is about sharing one CPU
+		for !k.ShouldStop() {
+			counter.Add(1)
+			kernel.CondResched()
+		}
+	})
+	defer kernel.KthreadStop(counting)
+	var r spinRound
+	var voids int
+	var problem string
+	inKthread(t, "spinner", func(k *kernel.Kthread) {
+		k.Bind(0)
+		for voids = 0; voids < maxAttempts; voids++ {
+			// Precondition 1: the counter ran after the spinner
+			// started, or since the last void attempt.
+			c := counter.Load()
+			deadline := time.Now().Add(counterWait)
+			for counter.Load() == c {
+				if time.Now().After(deadline) {
+					problem = "the counter kthread did not run within " + counterWait.String()
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if spec.disabled {
+				kernel.PreemptDisable()
+			}
+			ok := spinTicks(&r, k.Task(), counting.Task(), &counter, spec)
+			if spec.disabled {
+				kernel.PreemptEnable()
+			}
+			if ok {
+				r.after = k.Task().Stats
+				return
+			}
+		}
+	})
+	if problem != "" {
+		t.Fatal(problem)
+	}
+	if voids == maxAttempts {
+		t.Fatalf("in %d attempts the counter was never runnable when the spin started", maxAttempts)
+	}
+	if voids > 0 {
+		t.Logf("%d attempts void: the counter's thread was parked by the Go runtime when the spin started", voids)
+	}
+	if r.spun >= spinLimit && r.ticks < r.needed && !spec.untilPreempted {
+		t.Fatalf("only %d of the %d ticks needed arrived during a %v spin: the host starves QEMU's timer",
+			r.ticks, r.needed, r.spun)
+	}
+	return r
+}
+
+// spinTicks is one round's spin, run by the spinner me. It first checks
+// precondition 2 (the counter is runnable) and reports false if it does
+// not hold. Then it busy-waits until it has spun spec.minTime and the
+// ticks needed have found it running, or, with spec.untilPreempted, until
+// it has been preempted on interrupt return and the counter has advanced;
+// at most spinLimit.
+//
+// From the check to the last value it records in r, spinTicks calls no Go
+// function: no system call, no blocking operation, no function prologue.
+// So neither the kernel's voluntary paths nor the Go scheduler get a say,
+// and only the timer can take the CPU away. (A prologue is where the Go
+// runtime stops a goroutine that has run for 10 ms; reading need_resched
+// through kernel.NeedResched() after the spin once let the runtime park
+// the spinner there, which consumed the flag before it was read.) The TSC
+// read is a call to an assembly function without a prologue, so the
+// statistics and the counter are read anew on every turn.
+func spinTicks(r *spinRound, me, counterTask *kernel.Task, counter *atomic.Uint64, spec spinSpec) bool {
+	if counterTask.State != kernel.TASK_RUNNING {
+		return false // parked by the Go runtime since it last counted
+	}
+	st := &me.Stats
+	r.before = *st
+	r.needed = uint64(max(me.Slice, 0)) + spec.extraTicks
+	hz := float64(kernel.TSCFrequency())
+	minTSC := uint64(spec.minTime.Seconds() * hz)
+	limit := uint64(spinLimit.Seconds() * hz)
+	c0 := counter.Load()
+	start := amd64.Rdtsc()
+	var d uint64
+	for {
+		d = amd64.Rdtsc() - start
+		if d >= limit ||
+			d >= minTSC && st.Ticks-r.before.Ticks >= r.needed ||
+			spec.untilPreempted && st.PreemptFromIRQ != r.before.PreemptFromIRQ && counter.Load() != c0 {
+			break
+		}
+	}
+	r.progress = counter.Load() - c0
+	r.inside = *st
+	r.resched = atomic.LoadUint64(&me.ThreadInfo.Flags)&kernel.TIF_NEED_RESCHED != 0
+	r.ticks = r.inside.Ticks - r.before.Ticks
+	r.spun = time.Duration(float64(d) / hz * 1e9)
+	return true
+}
