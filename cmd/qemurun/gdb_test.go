@@ -168,7 +168,19 @@ func runUnderStub(t *testing.T, command string) (code int, stdout, stderr string
 	go func() { done <- run([]string{"-gdb", sock, "-timeout=1m", kernel}, &out, &errOut) }()
 
 	c := dialStub(t, sock)
-	defer c.Close()
+	ended := false
+	t.Cleanup(func() {
+		// A test that failed before its command leaves QEMU waiting in
+		// a process group of its own: end it through the stub.
+		if !ended {
+			rsp(c, "k")
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+			}
+		}
+		c.Close()
+	})
 	// -S: the CPU has not executed an instruction yet, so it is still at
 	// the reset vector. In the register packet ("g") RIP follows the 16
 	// general registers, 8 bytes each, little-endian, in hex.
@@ -187,6 +199,7 @@ func runUnderStub(t *testing.T, command string) (code int, stdout, stderr string
 	}
 	select {
 	case code = <-done:
+		ended = true
 	case <-time.After(90 * time.Second):
 		t.Fatal("qemurun did not end within 90s after the debugger's command")
 	}
