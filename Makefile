@@ -82,10 +82,10 @@ test: vet hosttest kerneltest kerneltest-smp
 
 # The suites that boot the kernel (kerneltest, kerneltest-smp,
 # tests/system), N times, with a CPU hog on every host core; prints the
-# failures per test (tests/soak.sh). make soak N=10
+# failures per test (tests/soak.sh). make soak N=10 [REV=HEAD]
 N ?= 3
-soak: bin/qemurun
-	N=$(N) MAKE="$(MAKE)" GO="$(GO)" tests/soak.sh
+soak:
+	N=$(N) REV="$(REV)" MAKE="$(MAKE)" GO="$(GO)" tests/soak.sh
 
 # One kernel-mode test: make ktest PKG=./kernel RUN=TestName
 PKG ?= ./kernel

@@ -20,6 +20,11 @@
 # under panic=exit, a qemurun or go test timeout). The exit status is 0
 # when nothing failed, 1 when something did, 2 for bad usage.
 #
+# REV=<commit> (make soak N=3 REV=HEAD) runs the suites on that commit,
+# exported into the temporary directory, instead of the working tree: in
+# a checkout where others are editing, the soak then measures what was
+# committed and not someone's half-made change.
+#
 # The hogs are this script's own children; a trap kills them, by their
 # process ids, however the script ends.
 
@@ -41,8 +46,19 @@ fi
 MAKE=${MAKE:-make}
 GO=${GO:-go}
 
+REV=${REV:-}
+if [ -n "$REV" ] && ! sha=$(git rev-parse --verify --quiet "$REV^{commit}"); then
+	echo "soak: REV=$REV is not a commit" >&2
+	exit 2
+fi
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gopreempt-soak.XXXXXX") || exit 1
 echo "soak: $N runs under load, output in $dir"
+if [ -n "$REV" ]; then
+	mkdir "$dir/tree" && git archive "$sha" | tar -x -C "$dir/tree" || exit 1
+	cd "$dir/tree" || exit 1
+	echo "soak: testing commit $sha, exported to $dir/tree"
+fi
 
 hogs=()
 stop_hogs() {
