@@ -74,7 +74,6 @@ var stall struct {
 	preemptOff [MaxCPUs]atomic.Uint64
 	nextScan   atomic.Uint64 // the tick that moves it on scans
 	suspect    stallFinding  // what the last scan found: written by the scanner only
-	finding    stallFinding  // what the report is about
 	reporter   atomic.Uint32 // 1 + the CPU that reported, which finishes the report
 	// Each CPU prints where its timer interrupted it (showInterrupted),
 	// since what runs there now is not in any saved state; the report
@@ -133,7 +132,6 @@ func checkStall(now uint64) {
 	if !stall.reporter.CompareAndSwap(0, cpu+1) {
 		return
 	}
-	stall.finding = f
 	reportStall(now, f)
 }
 
