@@ -51,7 +51,10 @@ var bootInfo struct {
 }
 
 // maxCmdlineScan bounds the search for the end of the loader's string,
-// in case it is not terminated.
+// in case it is not terminated. QEMU's Multiboot loader passes -append
+// whole, however long; the only bound before the kernel's is the host's
+// limit on one argument or environment string (128 KiB on Linux), so a
+// line that reaches the kernel is always measured to its end.
 const maxCmdlineScan = 1 << 20
 
 // readMultiboot copies the memory map and the command line.
