@@ -2,7 +2,7 @@
 // the status the guest reports. It serves both `make run` and the
 // kernel-mode test harness:
 //
-//	qemurun [-i] [-timeout D] KERNEL.elf [program args...]
+//	qemurun [-i] [-timeout D] [-gdb PORT|SOCKET] KERNEL.elf [program args...]
 //	go test -exec "$(pwd)/bin/qemurun" ./kernel/...
 //
 // It converts the ELF to a Multiboot image (internal/mbimage), passes
@@ -17,7 +17,7 @@
 // GOPREEMPT_CPU (host under KVM, max under TCG), GOPREEMPT_ACCEL (kvm or
 // tcg; by default kvm when /dev/kvm opens read-write and the CPU has vmx
 // or svm, else tcg, and tcg again if KVM cannot run the kernel: accel.go),
-// GOPREEMPT_TIMEOUT.
+// GOPREEMPT_TIMEOUT, GOPREEMPT_GDB (as -gdb: wait for gdb, gdb.go).
 package main
 
 import (
@@ -42,7 +42,7 @@ func run(argv []string, stdout, stderr io.Writer) int {
 	gdbFlag := fs.String("gdb", "", "wait for gdb on QEMU's gdbstub at `port` (a TCP port on localhost, or a Unix socket path); see gdb.go")
 	timeoutFlag := fs.Duration("timeout", 0, "kill QEMU after `duration` (0: never); default from -test.timeout, $GOPREEMPT_TIMEOUT, or 15m unless -i")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: qemurun [-i] [-timeout D] KERNEL.elf [program args...]")
+		fmt.Fprintln(stderr, "usage: qemurun [-i] [-timeout D] [-gdb PORT|SOCKET] KERNEL.elf [program args...]")
 		fs.PrintDefaults()
 	}
 	// Parsing stops at the ELF path, so the program's own flags (go
