@@ -59,6 +59,25 @@ func startTimer(hz int) {
 	*lapicReg(regInitCnt) = uint32(TimerHz / 16 / uint64(hz))
 }
 
+// TimerSetup reads back how this CPU's timer is programmed: whether it is
+// in periodic mode, and its period in timer input clock cycles (initial
+// count times the divider, SDM Vol. 3A, 11.5.4). Tests compare it with
+// 1/HZ; it reads the hardware, so it shows what the CPU will do, which
+// the tick counts of a starved emulator do not.
+func TimerSetup() (periodic bool, cycles uint64) {
+	fl := LocalIrqSave()
+	lvt, count, div := *lapicReg(regLVTTimer), *lapicReg(regInitCnt), *lapicReg(regDivide)
+	LocalIrqRestore(fl)
+	// Divide configuration: bits 0, 1 and 3 hold log2(divider)-1, with
+	// 111b meaning divide by 1.
+	code := div&3 | div>>1&4
+	by := uint64(1)
+	if code != 7 {
+		by = 2 << code
+	}
+	return lvt>>17&3 == 1, uint64(count) * by
+}
+
 // SendIPI sends vector v to the CPU with local APIC ID apicID and waits
 // until the APIC has accepted it (SDM Vol. 3A, 11.6.1).
 func SendIPI(apicID uint32, v uint32) { sendICR(apicID<<24, v) }

@@ -4,6 +4,7 @@ package kernel_test
 // on code that keeps it.
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,31 +155,52 @@ func TestBugWrongOwnerUnlock(t *testing.T) {
 }
 
 // A spinlock keeps the holder from being preempted, and the preemption
-// that became due happens at spin_unlock (inside preempt_enable).
+// that became due happens at spin_unlock (inside preempt_enable). The
+// lock is taken only with busy runnable on CPU 0, and held until a time
+// slice of ticks has arrived (spin_round_test.go); an attempt in which the
+// Go runtime had parked busy's thread is void and made again.
 func TestSpinlockDisablesPreemption(t *testing.T) {
-	busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
-		k.Bind(0)
-		for !k.ShouldStop() {
-		}
-	})
+	var rounds atomic.Uint64
+	busy := busyOnCPU0(&rounds)
 	defer kernel.KthreadStop(busy)
 	l := kernel.NewSpinLock("held")
 	inKthread(t, "holder", func(k *kernel.Kthread) {
 		k.Bind(0)
 		me := k.Task()
-		l.Lock()
-		if kernel.PreemptCount()&kernel.PREEMPT_MASK != 1 {
-			t.Errorf("spin_lock: preempt_count %#x", kernel.PreemptCount())
-		}
-		before := me.Stats.Involuntary
-		spin(300 * time.Millisecond)
-		if me.Stats.Involuntary != before {
-			t.Errorf("preempted while holding a spinlock")
-		}
-		fromEnable := me.Stats.PreemptFromEnable
-		l.Unlock()
-		if kernel.OnlineCPUs() == 1 && me.Stats.PreemptFromEnable == fromEnable {
-			t.Errorf("the preemption due during the critical section did not happen at spin_unlock")
+		for void := 0; ; void++ {
+			if void == maxAttempts {
+				t.Fatalf("in %d attempts busy was never runnable when the lock was taken", void)
+			}
+			if !waitAdvance(&rounds) {
+				t.Fatalf("the busy kthread did not run within %v", counterWait)
+			}
+			l.Lock()
+			if busy.Task().State != kernel.TASK_RUNNING {
+				l.Unlock()
+				continue
+			}
+			if kernel.PreemptCount()&kernel.PREEMPT_MASK != 1 {
+				t.Errorf("spin_lock: preempt_count %#x", kernel.PreemptCount())
+			}
+			before := me.Stats.Involuntary
+			needed, ticks, spun := spinHeld(me, 300*time.Millisecond, 2)
+			preempted := me.Stats.Involuntary - before
+			due := kernel.NeedResched()
+			fromEnable := me.Stats.PreemptFromEnable
+			l.Unlock()
+			if ticks < needed {
+				t.Fatalf("only %d of the %d ticks needed arrived while holding the lock for %v: the host starves QEMU's timer", ticks, needed, spun)
+			}
+			if preempted != 0 {
+				t.Errorf("preempted %d times while holding a spinlock (%d ticks)", preempted, ticks)
+			}
+			if !due {
+				t.Errorf("need_resched not set after %d ticks (%d needed) with busy runnable", ticks, needed)
+			}
+			if me.Stats.PreemptFromEnable == fromEnable {
+				t.Errorf("the preemption due during the critical section did not happen at spin_unlock")
+			}
+			return
 		}
 	})
 }

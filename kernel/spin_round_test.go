@@ -182,3 +182,54 @@ func spinTicks(r *spinRound, me, counterTask *kernel.Task, counter *atomic.Uint6
 	r.spun = time.Duration(float64(d) / hz * 1e9)
 	return true
 }
+
+// The same rules for tests that are not made of rounds: a busy kthread on
+// CPU 0 that provably runs, and a spin that lasts until enough ticks have
+// arrived.
+
+// busyOnCPU0 starts a CPU-bound kthread bound to CPU 0 that counts its
+// turns in rounds; stop it with kernel.KthreadStop.
+func busyOnCPU0(rounds *atomic.Uint64) *kernel.Kthread {
+	return kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+		k.Bind(0)
+		for !k.ShouldStop() {
+			rounds.Add(1)
+		}
+	})
+}
+
+// waitAdvance waits until c has changed, at most counterWait; it reports
+// whether it did. It sleeps between looks, so that the kthread that
+// changes c may run on this CPU.
+func waitAdvance(c *atomic.Uint64) bool {
+	v := c.Load()
+	deadline := time.Now().Add(counterWait)
+	for c.Load() == v {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// spinHeld busy-waits, like spin, until it has spun at least min and
+// more ticks than the rest of me's time slice, plus extra, have found me
+// running; at most spinLimit. It returns the ticks it needed, those that
+// arrived, and how long it spun. The caller holds preemption off (so the
+// Go runtime cannot stop it either; function calls do not matter here).
+func spinHeld(me *kernel.Task, min time.Duration, extra uint64) (needed, ticks uint64, spun time.Duration) {
+	st := &me.Stats
+	needed = uint64(max(me.Slice, 0)) + extra
+	hz := float64(kernel.TSCFrequency())
+	minTSC := uint64(min.Seconds() * hz)
+	limit := uint64(spinLimit.Seconds() * hz)
+	t0 := st.Ticks
+	start := amd64.Rdtsc()
+	for {
+		d := amd64.Rdtsc() - start
+		if d >= limit || d >= minTSC && st.Ticks-t0 >= needed {
+			return needed, st.Ticks - t0, time.Duration(float64(d) / hz * 1e9)
+		}
+	}
+}
