@@ -33,6 +33,11 @@ import (
 // Between the two stops only interrupt handlers can run on the CPU, and
 // none of them calls schedule(): the handlers' own return path sees
 // PREEMPT_ACTIVE in the count and does not preempt.
+//
+// The breakpoints are hardware ones (hbreak): they are set at the reset
+// vector, before the Multiboot loader copies the image, and under a real
+// KVM that copy would overwrite a software breakpoint's int3. Under TCG
+// both kinds are kept by QEMU and work alike.
 
 // gdbSessionLimit bounds the whole session: boot to the first preemption
 // takes seconds under TCG, but the host may be busy.
@@ -40,14 +45,14 @@ const gdbSessionLimit = 4 * time.Minute
 
 const gdbSession = `set pagination off
 set confirm off
-break 'gopreempt/kernel.PreemptScheduleIRQ'
+hbreak 'gopreempt/kernel.PreemptScheduleIRQ'
 continue
 printf "@entry count=%#x flags=%#x rflags=%#x\n", $preempt_count(), $current_task().ThreadInfo.Flags, $eflags
 preempt_count
 need_resched
 bt
 delete
-tbreak 'gopreempt/kernel.schedule'
+thbreak 'gopreempt/kernel.schedule'
 continue
 printf "@schedule count=%#x\n", $preempt_count()
 preempt_count
