@@ -25,8 +25,8 @@
 # a checkout where others are editing, the soak then measures what was
 # committed and not someone's half-made change.
 #
-# The hogs are this script's own children; a trap kills them, by their
-# process ids, however the script ends.
+# The hogs and the running suite are this script's own children; a trap
+# kills them, by their process (group) ids, however the script ends.
 
 set -u
 
@@ -60,7 +60,12 @@ if [ -n "$REV" ]; then
 	echo "soak: testing commit $sha, exported to $dir/tree"
 fi
 
+# Job control: every background job (each hog, the running suite) is a
+# process group of its own, so that the suite can be stopped with all
+# its children (go test, qemurun, QEMU) by its group id.
+set -m
 hogs=()
+suite=
 stop_hogs() {
 	if [ ${#hogs[@]} -gt 0 ]; then
 		kill "${hogs[@]}" 2>/dev/null
@@ -68,8 +73,15 @@ stop_hogs() {
 	fi
 	hogs=()
 }
-trap 'stop_hogs' EXIT
-trap 'stop_hogs; echo "soak: interrupted, output in $dir" >&2; exit 130' INT TERM
+stop_suite() {
+	if [ -n "$suite" ]; then
+		kill -TERM -- "-$suite" 2>/dev/null
+		wait "$suite" 2>/dev/null
+	fi
+	suite=
+}
+trap 'stop_suite; stop_hogs' EXIT
+trap 'stop_suite; stop_hogs; echo "soak: interrupted, output in $dir" >&2; exit 130' INT TERM
 
 # Build first, without load, so that a broken build is reported as such
 # and not as N failed runs.
@@ -101,8 +113,11 @@ for i in $(seq "$N"); do
 	for s in $suites; do
 		log="$dir/run$i-$s.log"
 		t0=$(date +%s)
-		run_suite "$s" >"$log" 2>&1
+		run_suite "$s" >"$log" 2>&1 &
+		suite=$!
+		wait "$suite"
 		rc=$?
+		suite=
 		t1=$(date +%s)
 		if [ $rc -eq 0 ]; then
 			verdict=ok
