@@ -159,10 +159,11 @@ func preemptionDemo(disabled bool) {
 		}
 	})
 	time.Sleep(20 * time.Millisecond)
-	var during uint64
-	var st kernel.TaskStats
+	var during, fromIRQ, fromEnable uint64
 	spinner := kernel.KthreadRun("spinner", func(k *kernel.Kthread) {
 		k.Bind(0)
+		// The task may be a runtime thread with a past: count from here.
+		st0 := k.Task().Stats
 		if disabled {
 			kernel.PreemptDisable()
 		}
@@ -172,7 +173,8 @@ func preemptionDemo(disabled bool) {
 		if disabled {
 			kernel.PreemptEnable()
 		}
-		st = k.Task().Stats
+		st := k.Task().Stats
+		fromIRQ, fromEnable = st.PreemptFromIRQ-st0.PreemptFromIRQ, st.PreemptFromEnable-st0.PreemptFromEnable
 	})
 	<-spinner.Done()
 	kernel.KthreadStop(counter)
@@ -181,5 +183,5 @@ func preemptionDemo(disabled bool) {
 		how = "a 500 ms spin inside preempt_disable()"
 	}
 	fmt.Printf("%-40s: counter advanced %7d; spinner preempted %d times on interrupt return, %d at preempt_enable()\n",
-		how, during, st.PreemptFromIRQ, st.PreemptFromEnable)
+		how, during, fromIRQ, fromEnable)
 }
