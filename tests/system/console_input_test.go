@@ -4,6 +4,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -22,21 +23,51 @@ func TestConsoleInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &watchedOutput{ready: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Type only once the program waits for input: bytes sent before the
-	// kernel enabled the UART interrupt would sit in QEMU unannounced.
+	// Type only once the program waits for input (it says "echo: ready"
+	// in main, after the boot enabled the UART interrupt): bytes sent
+	// before that would sit in QEMU unannounced. A fixed delay instead
+	// would be too short whenever a busy host slows the boot.
 	go func() {
-		time.Sleep(6 * time.Second)
-		io.WriteString(in, "hello kernel\n")
-		time.Sleep(20 * time.Second)
+		select {
+		case <-out.ready:
+			io.WriteString(in, "hello kernel\n")
+		case <-time.After(60 * time.Second):
+		}
 		in.Close()
 	}()
 	err = cmd.Wait()
 	if !strings.Contains(out.String(), `echo: got "hello kernel\n"`) {
 		t.Fatalf("the line did not reach the program (err %v); output:\n%s", err, out.String())
 	}
+}
+
+// watchedOutput collects qemurun's output and closes ready once the echo
+// program has said it waits for input.
+type watchedOutput struct {
+	mu    sync.Mutex
+	b     strings.Builder
+	ready chan struct{}
+	seen  bool
+}
+
+func (w *watchedOutput) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if !w.seen && strings.Contains(w.b.String(), "echo: ready") {
+		w.seen = true
+		close(w.ready)
+	}
+	return len(p), nil
+}
+
+func (w *watchedOutput) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
