@@ -38,10 +38,11 @@ import (
 // off (only the CPU itself can read that without a race); a task records
 // when it became runnable (enqueue) and forgets it when schedule() picks
 // it. Once a second one tick looks at the whole machine, in the order
-// above, causes before their effects: a task queued on a CPU stuck with
-// preemption off was queued after the CPU got stuck, so when the task has
-// waited StallLimit the CPU has been stuck at least as long, and the
-// report names the CPU. The scan reads other CPUs' tasks without
+// above, causes before their effects: a task starved on a CPU stuck with
+// preemption off was queued at most a time slice before the CPU got
+// stuck (or it would have run), well under the second between two scans,
+// so by the time a finding is believed the lockup is the one found. The
+// scan reads other CPUs' tasks without
 // their locks, and a task it reads may be exiting; so a finding is only
 // believed when the next scan, a second later, makes the same one (same
 // CPU or task, same start time): a torn read does not last a second.
