@@ -42,10 +42,10 @@ import (
 // preemption off was queued at most a time slice before the CPU got
 // stuck (or it would have run), well under the second between two scans,
 // so by the time a finding is believed the lockup is the one found. The
-// scan reads other CPUs' tasks without
-// their locks, and a task it reads may be exiting; so a finding is only
-// believed when the next scan, a second later, makes the same one (same
-// CPU or task, same start time): a torn read does not last a second.
+// scan reads other CPUs' tasks without their locks, and a task it reads
+// may be exiting; so a finding is only believed when the next scan, a
+// second later, makes the same one (same CPU or task, same start time):
+// a torn read does not last a second.
 //
 // The report then prints every task's scheduling state, every run queue
 // and how long ago each CPU last took a tick, once. Every CPU adds where
