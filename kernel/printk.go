@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"sync/atomic"
+
 	"gopreempt/console"
 )
 
@@ -85,9 +87,40 @@ func (m *Msg) put(c byte) {
 
 // write prints a finished line if the message's level passes.
 func (m *Msg) write(line []byte) {
-	if m.level < ConsoleLogLevel {
-		console.Write(line)
+	if m.level >= ConsoleLogLevel {
+		return
 	}
+	if c := printkCapture; c != nil {
+		c.add(line)
+		return
+	}
+	console.Write(line)
+}
+
+// printkCapture, when set, receives the lines instead of the console:
+// the kernel-mode tests read what printk made of a message through it
+// (export_printk_test.go). A method call on a concrete type, not a func
+// value, so that the compiler can see the line is only copied: handing
+// it to an unknown function would move every message to the heap.
+var printkCapture *lineCapture
+
+// lineCapture keeps lines in fixed arrays (printk runs in every
+// context, where nothing may allocate). Lines that do not fit are
+// dropped.
+type lineCapture struct {
+	buf   [8192]byte
+	n     int
+	ends  [64]int // end of each line in buf
+	lines int
+}
+
+func (c *lineCapture) add(line []byte) {
+	if c.lines == len(c.ends) || c.n+len(line) > len(c.buf) {
+		return
+	}
+	c.n += copy(c.buf[c.n:], line)
+	c.ends[c.lines] = c.n
+	c.lines++
 }
 
 // U appends an unsigned decimal.
@@ -138,8 +171,16 @@ func (m Msg) X16(v uint64) Msg {
 	return m.B(t[:])
 }
 
+// printkEmitted counts the messages emitted at each level, printed or
+// not (tests look for floods).
+var printkEmitted [KERN_DEBUG + 1]atomic.Uint64
+
+// PrintkCount returns how many messages at level have been emitted.
+func PrintkCount(level int) uint64 { return printkEmitted[level&KERN_DEBUG].Load() }
+
 // Emit prints the message followed by a newline if the level passes.
 func (m Msg) Emit() {
+	printkEmitted[m.level&KERN_DEBUG].Add(1)
 	m.b[m.n] = '\n' // put left room for it
 	m.write(m.b[:m.n+1])
 }
