@@ -90,7 +90,9 @@ func start(magic, info uintptr) {
 // initMemory gives the RAM of the memory map to the frame allocator,
 // minus what is in use: the first megabyte (BIOS data, the boot page
 // tables at 0x70000, the AP trampoline), the kernel image, and the
-// Multiboot structures the loader put after it.
+// Multiboot structures the loader put after it. Then it protects the
+// kernel's memory (mm/protect.go): from here on nothing is mapped below
+// 64 KiB, kernel text is read-only and nothing else is executable.
 func initMemory() {
 	mm.Init()
 	var top uint64
@@ -116,14 +118,25 @@ func initMemory() {
 	}
 	mm.MarkUncached(0xfec00000, 0xfee01000) // I/O APIC and local APIC registers
 	memTop = top
+	if why := mm.ProtectKernel(); why != "" {
+		// Out of frames this early, or an image the linker laid out
+		// differently: either way nothing would be protected.
+		kernel.Pr(kernel.KERN_EMERG).S("boot: cannot protect kernel memory: ").S(why).Emit()
+		kernel.PowerOff(kernel.StatusOops)
+	}
+	img, _ := mm.Image()
+	tlo, thi := img.TextPages()
+	kernel.Pr(kernel.KERN_INFO).S("memory: nothing mapped below ").X(mm.MmapMinAddr).S(", text ").
+		X(uint64(tlo)).S("-").X(uint64(thi)).S(" read-only, everything else not executable").Emit()
 }
 
 var memTop uint64
 
-// initCPU sets up one CPU's GS base, GDT, TSS with IST stacks, IDT and
-// SYSCALL MSRs.
+// initCPU sets up one CPU's page protection, GS base, GDT, TSS with IST
+// stacks, IDT and SYSCALL MSRs.
 func initCPU(c *amd64.CPULocal, id int) {
 	c.ID = uint64(id)
+	mm.InitCPU() // CR0.WP and EFER.NXE: page protection holds on this CPU
 	amd64.InstallCPULocal(c)
 	for n := 1; n <= amd64.ISTCount; n++ {
 		_, hi, ok := mm.AllocISTStack()

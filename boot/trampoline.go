@@ -5,6 +5,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/addr"
+	"gopreempt/mm"
 )
 
 // The AP trampoline page (see trampoline_amd64.s for the code). It sits at
@@ -14,6 +15,11 @@ import (
 // 0x6f000-0x75fff. mm reserves the whole first MiB, so nothing else is
 // ever put there. (QEMU's loader leaves the Multiboot memory map near
 // 0x9000, but readMultiboot has copied it long before APs start.)
+//
+// The page is below mm.MmapMinAddr, which the kernel's page tables leave
+// unmapped so that nil pointers fault. The boot CPU writes it through
+// mm's low-memory alias, and the APs run it on page tables of their own
+// (mm.TrampolinePGD) until apEntry64 loads the kernel's.
 const (
 	trampolineBase    = 0x8000
 	sipiVector        = trampolineBase >> 12
@@ -56,23 +62,29 @@ func apEntry64()
 func apEntry64Addr() uintptr
 
 func mailbox() *trampolineMailbox {
-	return (*trampolineMailbox)(addr.Ptr(trampolineBase + mailboxOff))
+	return (*trampolineMailbox)(addr.Ptr(mm.PhysToVirt(trampolineBase + mailboxOff)))
 }
 
+// apKernelCR3 is the kernel's CR3, which apEntry64 loads in place of the
+// trampoline's page tables.
+var apKernelCR3 uint64
+
 // installTrampoline copies the code into the trampoline page and fills in
-// the mailbox: the GDT, and the boot CPU's CR3 and EFER, so that every AP
-// walks the same page tables with the same NX setting (an AP without
-// EFER.NXE would take a reserved-bit page fault on the first NX mapping
-// it touches, such as its own stack: SDM Vol. 3A, 4.6.2). LMA is a
-// status bit and is not written back; LME is what the trampoline needs.
-// It reports false when CR3 is above 4 GiB, where the 32-bit MOV CR3 in
-// the trampoline cannot reach it.
+// the mailbox: the GDT, the trampoline's page tables, and the boot CPU's
+// EFER, so that every AP has the same NX setting (an AP without EFER.NXE
+// would take a reserved-bit page fault on the first NX mapping it
+// touches, such as the trampoline's own page tables: SDM Vol. 3A, 4.6.2).
+// LMA is a status bit and is not written back; LME is what the trampoline
+// needs. It reports false when the trampoline's page tables cannot be
+// built or lie above 4 GiB, where the 32-bit MOV CR3 in the trampoline
+// cannot reach them.
 func installTrampoline() bool {
-	cr3 := amd64.ReadCR3()
-	if cr3 >= 1<<32 {
+	cr3, ok := mm.TrampolinePGD(trampolineBase)
+	if !ok || cr3 >= 1<<32 {
 		return false
 	}
-	dst := (*[trampolineCodeLen]byte)(addr.Ptr(trampolineBase))
+	apKernelCR3 = amd64.ReadCR3()
+	dst := (*[trampolineCodeLen]byte)(addr.Ptr(mm.PhysToVirt(trampolineBase)))
 	*dst = *(*[trampolineCodeLen]byte)(addr.Ptr(trampolineCode()))
 	mb := mailbox()
 	mb.gdt = [4]uint64{0, trampCode32, trampData, trampCode64}

@@ -15,7 +15,7 @@
 //
 //	0x8800  GDT: null, 32-bit code (0x08), data (0x10), 64-bit code (0x18)
 //	0x8826  LGDT operand: limit (2 bytes) then base (4 bytes)
-//	0x882c  CR3 (the boot page tables, below 4 GiB)
+//	0x882c  CR3 (the trampoline's page tables, below 4 GiB)
 //	0x8830  IA32_EFER value, low dword then high dword at 0x8834
 //	0x8838  the 64-bit address to jump to (apEntry64)
 //
@@ -60,7 +60,8 @@ TEXT ·apTrampoline(SB),NOSPLIT|NOFRAME,$0
 	// 5f: end (trampolineCodeLen)
 
 // apEntry64 is where an application processor enters the kernel image,
-// in 64-bit mode with the boot page tables, interrupts off and no stack.
+// in 64-bit mode on the trampoline's page tables, interrupts off and no
+// stack.
 // It finds its own boot stack by its local APIC ID, read from the APIC's
 // ID register (SDM Vol. 3A, 11.4.6) rather than from a shared mailbox
 // slot, so that a processor that starts late, after the boot CPU gave up
@@ -72,6 +73,11 @@ TEXT ·apTrampoline(SB),NOSPLIT|NOFRAME,$0
 // -8(FS) whose stack guard of 0 never triggers a stack check; apStart
 // replaces it with the idle task's kernel context.
 TEXT ·apEntry64(SB),NOSPLIT|NOFRAME,$0
+	// Leave the trampoline's page tables for the kernel's, which map
+	// nothing at the trampoline page; the CR3 load flushes this CPU's
+	// TLB of the trampoline's translations (mm/trampoline_pgd.go).
+	MOVQ	·apKernelCR3(SB), AX
+	MOVQ	AX, CR3
 	MOVL	$0x1b, CX		// IA32_APIC_BASE
 	RDMSR
 	SHLQ	$32, DX

@@ -34,18 +34,16 @@ func oops(f *amd64.TrapFrame, why string) {
 		PowerOff(StatusOops) // an oops while reporting an oops
 	}
 	t := Current()
+	if f.Vector == amd64.VecPageFault {
+		why = pageFaultReason(f, why)
+	}
 	m := Pr(KERN_EMERG).S("Oops: ").S(amd64.VectorName(f.Vector)).S(" error_code=").X(f.ErrorCode)
 	if why != "" {
 		m = m.S(" (").S(why).S(")")
 	}
 	m.Emit()
 	if f.Vector == amd64.VecPageFault {
-		cr2 := amd64.ReadCR2()
-		m := Pr(KERN_EMERG).S("CR2: ").X16(cr2)
-		if mm.IsKernelStackGuard(uintptr(cr2)) {
-			m = m.S(" (kernel stack overflow: guard page hit)")
-		}
-		m.Emit()
+		showFaultOops(f) // fault_oops.go
 	}
 	dumpRegisters(f)
 	Pr(KERN_EMERG).S("Task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
@@ -53,8 +51,16 @@ func oops(f *amd64.TrapFrame, why string) {
 	dumpCode(f.RIP)
 	Pr(KERN_EMERG).S("Backtrace:").Emit()
 	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
+	// An instruction fetch that faults is usually a call through a bad
+	// function pointer: the call's return address, at RSP, names the
+	// caller. RIP is not Go code, and the Go traceback would stop at it
+	// ("unknown caller pc"), so this raw report is the whole report.
+	fetch := f.Vector == amd64.VecPageFault && f.ErrorCode&mm.PF_I != 0
+	if _, ok := mm.Translate(uintptr(f.RSP)); fetch && ok {
+		Pr(KERN_EMERG).S("  [<0x").X16(*(*uint64)(addr.Ptr(uintptr(f.RSP)))).S(">] (return address at RSP)").Emit()
+	}
 	backtrace(uintptr(f.RBP), 32)
-	if OopsInTaskHook != nil && OopsInTaskHook(f, why) {
+	if OopsInTaskHook != nil && !fetch && OopsInTaskHook(f, why) {
 		return // finished in task context, which ends the machine
 	}
 	endOops()

@@ -27,6 +27,10 @@ func WriteCR3(v uint64)
 func ReadCR4() uint64
 func WriteCR4(v uint64)
 
+// CR0_WP (write protect, bit 16): when set, ring 0 honours read-only
+// page-table entries too (SDM Vol. 3A, 2.5 and 4.6.1).
+const CR0_WP = 1 << 16
+
 // Invlpg drops the TLB entry for the page that holds va (SDM Vol. 3A, 4.10.4.1).
 func Invlpg(va uintptr)
 
