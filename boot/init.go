@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"gopreempt/boot/cmdline"
+	"gopreempt/fs/tmpfs"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 )
@@ -57,5 +58,11 @@ func apply(o cmdline.Options) {
 	kernel.ConsoleLogLevel = o.LogLevel
 	if o.HZ != kernel.HZ {
 		irq.SetHZ(o.HZ)
+	}
+	switch {
+	case o.TmpfsSize > 0:
+		tmpfs.SetSizeLimit(o.TmpfsSize)
+	case o.TmpfsSize == cmdline.TmpfsNoLimit:
+		tmpfs.SetSizeLimit(0)
 	}
 }

@@ -71,6 +71,9 @@ func sysEpollCtl(f *amd64.TrapFrame) int64 {
 	if fileOf(uint64(fd)) == nil {
 		return -EBADF
 	}
+	if fileOf(uint64(fd)).kind == fileTmpfs {
+		return -EPERM // a regular file or directory is always ready: Linux refuses it
+	}
 	e := &ep.epoll
 	i := 0
 	for i < e.n && e.list[i].fd != fd {

@@ -8,6 +8,7 @@ const (
 	SYS_write             = 1
 	SYS_close             = 3
 	SYS_fstat             = 5
+	SYS_lseek             = 8
 	SYS_mmap              = 9
 	SYS_mprotect          = 10
 	SYS_munmap            = 11
@@ -17,9 +18,12 @@ const (
 	SYS_rt_sigreturn      = 15
 	SYS_ioctl             = 16
 	SYS_pread64           = 17
+	SYS_pwrite64          = 18
 	SYS_sched_yield       = 24
 	SYS_mincore           = 27
 	SYS_madvise           = 28
+	SYS_dup               = 32
+	SYS_dup2              = 33
 	SYS_nanosleep         = 35
 	SYS_setitimer         = 38
 	SYS_getpid            = 39
@@ -28,7 +32,15 @@ const (
 	SYS_kill              = 62
 	SYS_uname             = 63
 	SYS_fcntl             = 72
+	SYS_fsync             = 74
+	SYS_fdatasync         = 75
+	SYS_truncate          = 76
+	SYS_ftruncate         = 77
 	SYS_getcwd            = 79
+	SYS_chdir             = 80
+	SYS_fchdir            = 81
+	SYS_fchmod            = 91
+	SYS_umask             = 95
 	SYS_getuid            = 102
 	SYS_getgid            = 104
 	SYS_geteuid           = 107
@@ -41,6 +53,7 @@ const (
 	SYS_tkill             = 200
 	SYS_futex             = 202
 	SYS_sched_getaffinity = 204
+	SYS_getdents64        = 217
 	SYS_set_tid_address   = 218
 	SYS_timer_create      = 222
 	SYS_timer_settime     = 223
@@ -52,15 +65,25 @@ const (
 	SYS_epoll_ctl         = 233
 	SYS_tgkill            = 234
 	SYS_openat            = 257
+	SYS_mkdirat           = 258
 	SYS_newfstatat        = 262
+	SYS_unlinkat          = 263
+	SYS_renameat          = 264
 	SYS_readlinkat        = 267
+	SYS_fchmodat          = 268
+	SYS_faccessat         = 269
 	SYS_epoll_pwait       = 281
 	SYS_eventfd2          = 290
 	SYS_epoll_create1     = 291
+	SYS_dup3              = 292
 	SYS_pipe2             = 293
 	SYS_prlimit64         = 302
+	SYS_renameat2         = 316
 	SYS_getrandom         = 318
+	SYS_statx             = 332
 	SYS_rseq              = 334
+	SYS_faccessat2        = 439
+	SYS_fchmodat2         = 452
 
 	// Private calls of this kernel, above Linux's range.
 	SYS_gopreempt_schedule = 500 // schedule() from task context (kthreads)
@@ -124,4 +147,5 @@ func SetupTable() {
 	table[SYS_getrandom] = sysGetrandom
 	table[SYS_gopreempt_schedule] = sysSchedule
 	table[SYS_gopreempt_msleep] = sysMsleep
+	setupFsTable()
 }

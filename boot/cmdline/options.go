@@ -57,6 +57,8 @@ type Options struct {
 	HZ       int  // timer ticks per second
 	Demo     string
 
+	TmpfsSize int64 // tmpfs.size= in bytes; 0: not given (half of RAM); TmpfsNoLimit: size=0
+
 	// Argv holds the program's arguments (argv[1:]): first the
 	// forwarded test.* flags in command-line order, then the words
 	// after "--". It is nil when there are none.

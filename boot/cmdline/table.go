@@ -96,6 +96,13 @@ var options = []option{
 		help:  []string{"the demo that make run starts"},
 		get:   func(o *Options) (string, bool) { return o.Demo, true },
 	},
+	{
+		name:  "tmpfs.size",
+		value: byteSize(func(o *Options, n int64) { o.TmpfsSize = n }),
+		def:   "half of RAM",
+		help:  []string{"the size limit of the file system (tmpfs) at /, as Linux's tmpfs size=; 0: no limit"},
+		get:   tmpfsSizeString,
+	},
 }
 
 // lookup returns the option called name, or nil.
