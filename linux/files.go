@@ -6,9 +6,10 @@ import (
 
 // The file table. There is one process, so one table. A file is a small
 // struct in a fixed array; the kinds are the console (fds 0, 1, 2), the
-// runtime's netpoll descriptors (epoll and eventfd) and pipes. There is
-// no file system: openat fails with ENOENT, which the runtime and the os
-// package expect for the /sys and /proc files they probe.
+// runtime's netpoll descriptors (epoll and eventfd), pipes, and the
+// files and directories of the tmpfs, which name an open file description
+// (sys_fs.go). The runtime and the os package probe /sys and /proc files
+// at start-up; the tmpfs has neither, so they get ENOENT, as they expect.
 const maxFiles = 64
 
 const (
@@ -18,6 +19,7 @@ const (
 	fileEpoll
 	filePipeRead
 	filePipeWrite
+	fileTmpfs
 )
 
 type file struct {
@@ -30,6 +32,8 @@ type file struct {
 	epoll epollState // epoll
 
 	pipe int // index into pipes for pipe ends
+
+	of int // tmpfs: index into openFiles (sys_fs.go)
 }
 
 var files struct {
@@ -74,12 +78,30 @@ func sysClose(f *amd64.TrapFrame) int64 {
 		return 0 // the console stays
 	}
 	fl := files.lock.Lock()
-	if fp.kind == filePipeRead || fp.kind == filePipeWrite {
+	if fp.kind == fileFree { // closed on another CPU meanwhile
+		files.lock.Unlock(fl)
+		return -EBADF
+	}
+	last := releaseFile(fp)
+	files.lock.Unlock(fl)
+	putOpenFile(last)
+	return 0
+}
+
+// releaseFile frees the descriptor fp, with files.lock held. A tmpfs
+// file's open file description may lose its last reference with it:
+// releaseFile returns it for putOpenFile, which frees it once the lock is
+// dropped (releasing the inode may free its pages), or returns -1.
+func releaseFile(fp *file) int {
+	last := -1
+	switch fp.kind {
+	case filePipeRead, filePipeWrite:
 		closePipeEnd(fp)
+	case fileTmpfs:
+		last = dropOpenFile(fp.of)
 	}
 	*fp = file{}
-	files.lock.Unlock(fl)
-	return 0
+	return last
 }
 
 func sysRead(f *amd64.TrapFrame) int64 {
@@ -95,6 +117,8 @@ func sysRead(f *amd64.TrapFrame) int64 {
 		return eventfdRead(fp, buf)
 	case filePipeRead:
 		return pipeRead(fp, buf)
+	case fileTmpfs:
+		return fileRead(f.RDI, buf, nil)
 	}
 	return -EINVAL
 }
@@ -113,18 +137,15 @@ func sysWrite(f *amd64.TrapFrame) int64 {
 		return eventfdWrite(fp, buf)
 	case filePipeWrite:
 		return pipeWrite(fp, buf)
+	case fileTmpfs:
+		return fileWrite(f.RDI, buf, nil)
 	}
 	return -EINVAL
 }
 
-func sysPread64(f *amd64.TrapFrame) int64 {
-	if fileOf(f.RDI) == nil {
-		return -EBADF
-	}
-	return -ESPIPE
-}
-
-// fcntl: F_GETFD/F_SETFD/F_GETFL/F_SETFL, for O_NONBLOCK and FD_CLOEXEC.
+// fcntl: F_GETFD/F_SETFD/F_GETFL/F_SETFL, for O_NONBLOCK and FD_CLOEXEC;
+// F_DUPFD and F_DUPFD_CLOEXEC (dup.go). A tmpfs file's status flags are
+// its open file description's.
 const (
 	F_GETFD    = 1
 	F_SETFD    = 2
@@ -141,6 +162,8 @@ func sysFcntl(f *amd64.TrapFrame) int64 {
 		return -EBADF
 	}
 	switch f.RSI {
+	case F_DUPFD, F_DUPFD_CLOEXEC:
+		return dupLowest(f.RDI, f.RDX, f.RSI == F_DUPFD_CLOEXEC)
 	case F_GETFD:
 		if fp.cloexec {
 			return FD_CLOEXEC
@@ -150,6 +173,9 @@ func sysFcntl(f *amd64.TrapFrame) int64 {
 		fp.cloexec = f.RDX&FD_CLOEXEC != 0
 		return 0
 	case F_GETFL:
+		if fp.kind == fileTmpfs {
+			return fileGetfl(f.RDI)
+		}
 		r := int64(2) // O_RDWR
 		if fp.nonblock {
 			r |= O_NONBLOCK
@@ -157,36 +183,12 @@ func sysFcntl(f *amd64.TrapFrame) int64 {
 		return r
 	case F_SETFL:
 		fp.nonblock = f.RDX&O_NONBLOCK != 0
+		if fp.kind == fileTmpfs {
+			fileSetfl(f.RDI, uint32(f.RDX))
+		}
 		return 0
 	}
 	return -EINVAL
 }
 
-func sysOpenat(f *amd64.TrapFrame) int64 { return -ENOENT }
-
-func sysReadlinkat(f *amd64.TrapFrame) int64 { return -ENOENT }
-
-func sysNewfstatat(f *amd64.TrapFrame) int64 { return -ENOENT }
-
-func sysFstat(f *amd64.TrapFrame) int64 {
-	if fileOf(f.RDI) == nil {
-		return -EBADF
-	}
-	b := userBytes(uintptr(f.RSI), 144) // sizeof(struct stat) on x86-64
-	for i := range b {
-		b[i] = 0
-	}
-	*userU32(uintptr(f.RSI) + 24) = 0o20620 // st_mode: character device, rw--w----
-	return 0
-}
-
 func sysIoctl(f *amd64.TrapFrame) int64 { return -ENOTTY }
-
-func sysGetcwd(f *amd64.TrapFrame) int64 {
-	if f.RSI < 2 {
-		return -EINVAL
-	}
-	b := userBytes(uintptr(f.RDI), 2)
-	b[0], b[1] = '/', 0
-	return 2
-}
