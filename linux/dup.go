@@ -24,8 +24,8 @@ func dupFile(old, nfd int, cloexec bool) int64 {
 	case fileTmpfs:
 		openFiles[src.of].refs++
 	}
-	files.f[nfd] = *src
-	files.f[nfd].cloexec = cloexec
+	// Field by field: a file may hold a lock (epoll's), which must not be copied.
+	files.f[nfd] = file{kind: src.kind, nonblock: src.nonblock, cloexec: cloexec, pipe: src.pipe, of: src.of}
 	return int64(nfd)
 }
 
