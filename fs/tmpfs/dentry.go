@@ -10,7 +10,7 @@ import (
 // Directory entries. Linux's tmpfs keeps a directory's names only in the
 // dentry cache (a tmpfs directory has no data of its own); this one keeps
 // them where a disk file system would, as fixed-size records in the
-// directory's data pages, slot k in page k/direntsPerPage. A record with
+// directory's data pages, slot k in page k/recordsPerPage. A record with
 // inode 0 is free. Removing a name frees its record and never moves
 // another, so a slot number is a stable position: getdents64 resumes from
 // one (readdir.go), and an entry present for the whole of a directory
@@ -21,26 +21,26 @@ import (
 // parent field. sb.lock is held by every function here.
 const NAME_MAX = 255
 
-type dirent struct {
+type dirRecord struct {
 	inode   uintptr // the named inode, 0 for a free record
 	namelen uint8
 	name    [NAME_MAX]byte
 }
 
-const direntsPerPage = mm.PageSize / int64(unsafe.Sizeof(dirent{}))
+const recordsPerPage = mm.PageSize / int64(unsafe.Sizeof(dirRecord{}))
 
 // slot returns record k of dir, or nil if its page is missing.
-func slot(dir *inode, k int64) *dirent {
-	pa := page(dir, k/direntsPerPage)
+func slot(dir *inode, k int64) *dirRecord {
+	pa := page(dir, k/recordsPerPage)
 	if pa == 0 {
 		return nil
 	}
-	return (*dirent)(addr.Ptr(uintptr(pa) + uintptr(k%direntsPerPage)*unsafe.Sizeof(dirent{})))
+	return (*dirRecord)(addr.Ptr(uintptr(pa) + uintptr(k%recordsPerPage)*unsafe.Sizeof(dirRecord{})))
 }
 
-func (d *dirent) nameBytes() []byte { return d.name[:d.namelen] }
+func (d *dirRecord) nameBytes() []byte { return d.name[:d.namelen] }
 
-func sameName(d *dirent, name []byte) bool {
+func sameName(d *dirRecord, name []byte) bool {
 	if int(d.namelen) != len(name) {
 		return false
 	}
@@ -53,7 +53,7 @@ func sameName(d *dirent, name []byte) bool {
 }
 
 // findEntry returns the record that holds name in dir, or nil.
-func findEntry(dir *inode, name []byte) *dirent {
+func findEntry(dir *inode, name []byte) *dirRecord {
 	for k := int64(0); k < dir.slots; k++ {
 		d := slot(dir, k)
 		if d != nil && d.inode != 0 && sameName(d, name) {
@@ -77,7 +77,7 @@ func lookup(dir *inode, name []byte) *inode {
 // times; directory link counts are the caller's. It fails with -ENOSPC
 // or -ENOMEM when a page is needed and none can be had.
 func addEntry(dir *inode, name []byte, ip *inode) int64 {
-	var d *dirent
+	var d *dirRecord
 	for k := int64(0); k < dir.slots; k++ {
 		if s := slot(dir, k); s != nil && s.inode == 0 {
 			d = s
@@ -86,7 +86,7 @@ func addEntry(dir *inode, name []byte, ip *inode) int64 {
 	}
 	if d == nil {
 		k := dir.slots
-		ps, e := pageSlot(dir, k/direntsPerPage, true)
+		ps, e := pageSlot(dir, k/recordsPerPage, true)
 		if ps == nil {
 			return e
 		}
@@ -113,7 +113,7 @@ func addEntry(dir *inode, name []byte, ip *inode) int64 {
 
 // removeEntry frees the record d of dir, dropping one link of the inode
 // it named (whose freeing, if it was the last, is the caller's).
-func removeEntry(dir *inode, d *dirent) {
+func removeEntry(dir *inode, d *dirRecord) {
 	ip := inodeAt(d.inode)
 	d.inode = 0
 	d.namelen = 0
@@ -135,7 +135,7 @@ func trimSlots(dir *inode) {
 		}
 		dir.slots--
 	}
-	truncatePages(dir, (dir.slots+direntsPerPage-1)/direntsPerPage)
+	truncatePages(dir, (dir.slots+recordsPerPage-1)/recordsPerPage)
 }
 
 // nameOf finds the name under which dir holds child (for getcwd).

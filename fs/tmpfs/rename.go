@@ -141,7 +141,7 @@ func renameLocked(olddir Inode, oldpath []byte, newdir Inode, newpath []byte, fl
 
 // exchangeEntries swaps what two records name (RENAME_EXCHANGE); both
 // names stay, so nothing is allocated or freed.
-func exchangeEntries(adir *inode, a *dirent, bdir *inode, b *dirent) {
+func exchangeEntries(adir *inode, a *dirRecord, bdir *inode, b *dirRecord) {
 	ai, bi := inodeAt(a.inode), inodeAt(b.inode)
 	a.inode, b.inode = b.inode, a.inode
 	if adir != bdir {
