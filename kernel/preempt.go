@@ -5,6 +5,7 @@ import (
 	_ "unsafe" // for go:linkname
 
 	"gopreempt/arch/amd64"
+	"gopreempt/mm"
 )
 
 // preempt_count.
@@ -80,11 +81,24 @@ func InInterrupt() bool { return PreemptCount()&(HARDIRQ_MASK|SOFTIRQ_MASK) != 0
 // softirq or hardirq depth (PREEMPT_ACTIVE does not count).
 func InAtomic() bool { return PreemptCount()&^PREEMPT_ACTIVE != 0 }
 
-// inKernelContext reports whether the caller runs on the current task's
-// kernel stack (an entry path or the scheduler) rather than on a goroutine.
+// inKernelContext reports whether the caller runs on a kernel stack rather
+// than on a goroutine: the current task's (an entry path or the
+// scheduler), or one of this CPU's IST stacks, where the NMI, #DF and #MC
+// handlers stay (arch/amd64/idt.go). Either way the g is the kernel's
+// stand-in, which has no P for the runtime's procPin.
 func inKernelContext() bool {
 	var probe byte
-	return Current().OnKernelStack(uintptr(unsafe.Pointer(&probe)))
+	sp := uintptr(unsafe.Pointer(&probe))
+	if Current().OnKernelStack(sp) {
+		return true
+	}
+	c := amd64.ThisCPU() // a goroutine that migrates is on no IST stack
+	for n := 1; n <= amd64.ISTCount; n++ {
+		if top := c.ISTTop[n]; sp > top-mm.KStackSize && sp <= top {
+			return true
+		}
+	}
+	return false
 }
 
 // PreemptDisable makes the current task non-preemptible until the matching
