@@ -37,10 +37,20 @@ func TestWakeupSendsReschedIPI(t *testing.T) {
 	inKthread(t, "waker", func(k *kernel.Kthread) {
 		k.Bind(0)
 		for i := int32(1); i <= rounds; i++ {
-			kernel.Msleep(5) // the sleeper is back asleep by now, mostly
+			// Precondition: the sleeper is back asleep. A fixed
+			// pause is too short whenever the host starves QEMU.
+			deadline := time.Now().Add(10 * time.Second)
+			for sleeper.Task().State != kernel.TASK_INTERRUPTIBLE {
+				if time.Now().After(deadline) {
+					t.Errorf("round %d: the sleeper on CPU 1 did not go back to sleep within 10 s", i)
+					return
+				}
+				kernel.Msleep(1)
+			}
+			kernel.Msleep(1) // and, mostly, off its CPU
 			posted.Store(i)
 			wq.WakeUp()
-			deadline := time.Now().Add(10 * time.Second)
+			deadline = time.Now().Add(10 * time.Second)
 			for seen.Load() < i {
 				if time.Now().After(deadline) {
 					t.Errorf("wake-up %d: the sleeper on CPU 1 did not run within 10 s", i)
@@ -86,16 +96,22 @@ func TestLoadBalancePullsWork(t *testing.T) {
 			// nothing moves it except balancing (it never sleeps on
 			// purpose, so wake-up placement has little to do).
 			kernel.SetCPUsAllowed(k.Task(), 0)
-			end := time.Now().Add(500 * time.Millisecond)
+			// Balancing runs on idle CPUs and every 16th tick: the
+			// crowd spins for 500 ms, and on, up to 20 s, until one
+			// of them has run elsewhere (ticks go missing on a busy
+			// host, so 500 ms need not hold 16 of them).
+			t0 := time.Now()
 			off := false
-			for time.Now().Before(end) && !k.ShouldStop() {
-				spin(time.Millisecond)
-				if percpu.RawSmpProcessorID() != 0 {
-					off = true
+			for !k.ShouldStop() {
+				since := time.Since(t0)
+				if since > 20*time.Second || since > 500*time.Millisecond && movedOff.Load() > 0 {
+					break
 				}
-			}
-			if off {
-				movedOff.Add(1)
+				spin(time.Millisecond)
+				if !off && percpu.RawSmpProcessorID() != 0 {
+					off = true
+					movedOff.Add(1)
+				}
 			}
 		})
 	}
