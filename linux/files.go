@@ -105,11 +105,15 @@ func releaseFile(fp *file) int {
 }
 
 func sysRead(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
+	return fdRead(f.RDI, userBytes(uintptr(f.RSI), int(f.RDX)))
+}
+
+// fdRead is read(2) of descriptor fd into buf (and each step of readv).
+func fdRead(fd uint64, buf []byte) int64 {
+	fp := fileOf(fd)
 	if fp == nil {
 		return -EBADF
 	}
-	buf := userBytes(uintptr(f.RSI), int(f.RDX))
 	switch fp.kind {
 	case fileConsole:
 		return consoleRead(buf, fp.nonblock)
@@ -118,17 +122,21 @@ func sysRead(f *amd64.TrapFrame) int64 {
 	case filePipeRead:
 		return pipeRead(fp, buf)
 	case fileTmpfs:
-		return fileRead(f.RDI, buf, nil)
+		return fileRead(fd, buf, nil)
 	}
 	return -EINVAL
 }
 
 func sysWrite(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
+	return fdWrite(f.RDI, userBytes(uintptr(f.RSI), int(f.RDX)))
+}
+
+// fdWrite is write(2) of buf to descriptor fd (and each step of writev).
+func fdWrite(fd uint64, buf []byte) int64 {
+	fp := fileOf(fd)
 	if fp == nil {
 		return -EBADF
 	}
-	buf := userBytes(uintptr(f.RSI), int(f.RDX))
 	switch fp.kind {
 	case fileConsole:
 		consoleWrite(buf)
@@ -138,7 +146,7 @@ func sysWrite(f *amd64.TrapFrame) int64 {
 	case filePipeWrite:
 		return pipeWrite(fp, buf)
 	case fileTmpfs:
-		return fileWrite(f.RDI, buf, nil)
+		return fileWrite(fd, buf, nil)
 	}
 	return -EINVAL
 }

@@ -652,6 +652,8 @@ func fileSetfl(fd uint64, flags uint32) {
 // by SetupTable, from before there was a file system).
 func setupFsTable() {
 	table[SYS_pwrite64] = sysPwrite64
+	table[SYS_readv] = sysReadv
+	table[SYS_writev] = sysWritev
 	table[SYS_lseek] = sysLseek
 	table[SYS_mkdirat] = sysMkdirat
 	table[SYS_unlinkat] = sysUnlinkat

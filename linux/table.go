@@ -19,6 +19,8 @@ const (
 	SYS_ioctl             = 16
 	SYS_pread64           = 17
 	SYS_pwrite64          = 18
+	SYS_readv             = 19
+	SYS_writev            = 20
 	SYS_sched_yield       = 24
 	SYS_mincore           = 27
 	SYS_madvise           = 28

@@ -290,3 +290,36 @@ func TestConcurrentFiles(t *testing.T) {
 	}
 	wantUsage(t, before, "after the concurrent test")
 }
+
+// readv and writev move a list of buffers in order, through the file's
+// position; more than UIO_MAXIOV buffers is EINVAL.
+func TestReadvWritev(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "v")
+	fd, err := syscall.Open(name, syscall.O_RDWR|syscall.O_CREAT, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	type iovec struct {
+		base *byte
+		len  uint64
+	}
+	parts := [][]byte{[]byte("one,"), []byte("two,"), []byte("three")}
+	var iov []iovec
+	for _, p := range parts {
+		iov = append(iov, iovec{&p[0], uint64(len(p))})
+	}
+	n, _, e := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	if e != 0 || n != 13 {
+		t.Fatalf("writev: %d, %v; want 13", n, e)
+	}
+	syscall.Seek(fd, 0, 0)
+	a, b := make([]byte, 6), make([]byte, 20)
+	rd := []iovec{{&a[0], 6}, {&b[0], 20}}
+	n, _, e = syscall.Syscall(syscall.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&rd[0])), 2)
+	if e != 0 || n != 13 || string(a) != "one,tw" || string(b[:7]) != "o,three" {
+		t.Errorf("readv: %d, %v: %q %q", n, e, a, b[:7])
+	}
+	_, _, e = syscall.Syscall(syscall.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&rd[0])), 1025)
+	wantErrno(t, "readv of 1025 buffers", e, syscall.EINVAL)
+}
