@@ -131,28 +131,42 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 }
 
 func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
-	busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
-		k.Bind(0)
-		for !k.ShouldStop() {
-		}
-	})
+	var rounds atomic.Uint64
+	busy := busyOnCPU0(&rounds)
 	defer kernel.KthreadStop(busy)
 	inKthread(t, "noresched", func(k *kernel.Kthread) {
 		k.Bind(0)
+		st := &k.Task().Stats
 		// Once the count is back at zero the Go runtime may, at any
 		// function call, park this thread to run another goroutine
 		// (its own preemption, after 10 ms): a voluntary schedule()
 		// that consumes need_resched. A round where that happened
 		// shows nothing about preempt_enable_no_resched() and is
-		// tried again.
-		for round := 1; ; round++ {
+		// tried again. So is a round in which busy was not runnable
+		// (parked by the Go runtime in the same way) when preemption
+		// went off: no tick would ask for a reschedule.
+		for round, void := 1, 0; ; {
+			if void == maxAttempts {
+				t.Fatalf("in %d attempts busy was never runnable when preemption went off", void)
+			}
+			if !waitAdvance(&rounds) {
+				t.Fatalf("the busy kthread did not run within %v", counterWait)
+			}
 			kernel.PreemptDisable()
-			deadline := kernel.Nanotime() + uint64(2*time.Second)
-			for !kernel.NeedResched() && kernel.Nanotime() < deadline {
+			if busy.Task().State != kernel.TASK_RUNNING {
+				kernel.PreemptEnable()
+				void++
+				continue
+			}
+			// The tick asks for a reschedule once the slice is used up.
+			needed := uint64(max(k.Task().Slice, 0)) + 2
+			t0 := st.Ticks
+			limit := amd64.Rdtsc() + uint64(spinLimit.Seconds()*float64(kernel.TSCFrequency()))
+			for !kernel.NeedResched() && st.Ticks-t0 < needed && amd64.Rdtsc() < limit {
 			}
 			if !kernel.NeedResched() {
 				kernel.PreemptEnable()
-				t.Fatalf("need_resched never set within 2 s with another task runnable")
+				t.Fatalf("need_resched not set after %d ticks (%d needed) with another task runnable", st.Ticks-t0, needed)
 			}
 			flags := irq.LocalIrqSave() // no tick may preempt us below
 			before := k.Task().Stats
@@ -161,6 +175,7 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 			after := k.Task().Stats
 			irq.LocalIrqRestore(flags)
 			if after.Voluntary != before.Voluntary && round < 5 {
+				round++
 				continue
 			}
 			if !still || after.Involuntary != before.Involuntary {
@@ -170,6 +185,7 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 			final := k.Task().Stats
 			if final.Involuntary == after.Involuntary {
 				if final.Voluntary != after.Voluntary && round < 5 {
+					round++
 					continue // need_resched went to the runtime's park
 				}
 				t.Errorf("preempt_check_resched() did not preempt")
