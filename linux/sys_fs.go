@@ -151,6 +151,18 @@ func putOpenFile(of int) {
 	tmpfs.Release(h)
 }
 
+// fdAvailable reports whether a descriptor is free (for openat's early
+// EMFILE).
+func fdAvailable() bool {
+	fl := files.lock.Lock()
+	free := false
+	for i := 3; i < maxFiles && !free; i++ {
+		free = files.f[i].kind == fileFree
+	}
+	files.lock.Unlock(fl)
+	return free
+}
+
 // installFile gives a referenced inode a description and the lowest free
 // descriptor. On failure the reference is released.
 func installFile(h tmpfs.Inode, dir bool, flags uint32) int64 {
@@ -271,6 +283,13 @@ func doOpen(dirfd, p uint64, flags, mode uint32) int64 {
 	}
 	acc := flags & O_ACCMODE
 	write := acc == O_WRONLY || acc == O_RDWR || acc == O_ACCMODE
+	if !fdAvailable() {
+		// Linux reserves the descriptor before the walk, so that a
+		// full table fails without creating the file. Here the check
+		// and the install are apart: a race with another open can
+		// still create the name and then fail with EMFILE.
+		return -EMFILE
+	}
 	dir, of, e := atDir(dirfd, path)
 	if e != 0 {
 		return e

@@ -159,3 +159,35 @@ func openatFile(file, n string) error {
 	defer syscall.Close(fd)
 	return openatFd(fd, n)
 }
+
+// The descriptor table is the limit on open files: past it, openat fails
+// with EMFILE, takes no reference and creates nothing; closing gives
+// every inode reference back.
+func TestEMFILE(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "f")
+	os.WriteFile(name, []byte("x"), 0o644)
+	before := usageNow()
+	var fds []int
+	var err error
+	for len(fds) < 100000 {
+		var fd int
+		if fd, err = syscall.Open(name, syscall.O_RDONLY, 0); err != nil {
+			break
+		}
+		fds = append(fds, fd)
+	}
+	wantErrno(t, "open with every descriptor in use", err, syscall.EMFILE)
+	_, err = syscall.Open(filepath.Join(dir, "new"), syscall.O_RDWR|syscall.O_CREAT, 0o644)
+	wantErrno(t, "O_CREAT with every descriptor in use", err, syscall.EMFILE)
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
+		t.Errorf("an open that failed with EMFILE created its file")
+	}
+	if len(fds) < 32 {
+		t.Errorf("only %d descriptors could be opened", len(fds))
+	}
+	wantUsage(t, before, "after closing them all")
+}
