@@ -253,13 +253,18 @@ func TestCondReschedYields(t *testing.T) {
 	withModel(kernel.PreemptNone, func() {
 		inKthread(t, "polite", func(k *kernel.Kthread) {
 			k.Bind(0)
+			// Bounded by the ticks that found this task running (ten
+			// time slices, at most 60 s), not by wall time: a starved
+			// QEMU delivers fewer ticks than the clock says are due.
+			st := &k.Task().Stats
+			t0, slices := st.Ticks, 10*sliceTicks()
 			yielded := false
-			end := kernel.Nanotime() + uint64(2*time.Second)
-			for !yielded && kernel.Nanotime() < end {
+			end := kernel.Nanotime() + uint64(60*time.Second)
+			for !yielded && st.Ticks-t0 < slices && kernel.Nanotime() < end {
 				yielded = kernel.CondResched()
 			}
 			if !yielded {
-				t.Errorf("cond_resched() never rescheduled in 2 s with another task runnable")
+				t.Errorf("cond_resched() never rescheduled in %d ticks with another task runnable", st.Ticks-t0)
 			}
 		})
 	})
