@@ -118,6 +118,17 @@ func fget(fd uint64) int {
 	return of
 }
 
+// fgetIO is fget for the calls that an O_PATH descriptor cannot make
+// (Linux's fdget does not find O_PATH files for them): -1 for those too.
+func fgetIO(fd uint64) int {
+	of := fget(fd)
+	if of >= 0 && openFiles[of].flags&O_PATH != 0 {
+		fput(of)
+		return -1
+	}
+	return of
+}
+
 // fput drops the reference fget took.
 func fput(of int) {
 	fl := files.lock.Lock()
@@ -394,7 +405,7 @@ func sysLseek(f *amd64.TrapFrame) int64 {
 	if fp.kind != fileTmpfs {
 		return -ESPIPE
 	}
-	of := fget(f.RDI)
+	of := fgetIO(f.RDI)
 	if of < 0 {
 		return -EBADF
 	}
@@ -407,12 +418,16 @@ func sysLseek(f *amd64.TrapFrame) int64 {
 // ftruncate(fd, length): a regular file open for writing (EINVAL
 // otherwise, as Linux).
 func sysFtruncate(f *amd64.TrapFrame) int64 {
-	if fileOf(f.RDI) == nil {
+	fp := fileOf(f.RDI)
+	if fp == nil {
 		return -EBADF
 	}
-	of := fget(f.RDI)
-	if of < 0 {
+	if fp.kind != fileTmpfs {
 		return -EINVAL
+	}
+	of := fgetIO(f.RDI)
+	if of < 0 {
+		return -EBADF
 	}
 	o := &openFiles[of]
 	r := int64(-EINVAL)
@@ -436,18 +451,19 @@ func sysTruncate(f *amd64.TrapFrame) int64 {
 
 // getdents64(fd, dirp, count).
 func sysGetdents64(f *amd64.TrapFrame) int64 {
-	if fileOf(f.RDI) == nil {
+	fp := fileOf(f.RDI)
+	if fp == nil {
 		return -EBADF
 	}
-	of := fget(f.RDI)
-	if of < 0 {
+	if fp.kind != fileTmpfs {
 		return -ENOTDIR
 	}
-	o := &openFiles[of]
-	r := int64(-EBADF)
-	if o.flags&O_PATH == 0 {
-		r = tmpfs.Getdents(o.inode, userBytes(uintptr(f.RSI), int(f.RDX)), &o.pos)
+	of := fgetIO(f.RDI)
+	if of < 0 {
+		return -EBADF
 	}
+	o := &openFiles[of]
+	r := tmpfs.Getdents(o.inode, userBytes(uintptr(f.RSI), int(f.RDX)), &o.pos)
 	fput(of)
 	return r
 }
@@ -532,12 +548,16 @@ func sysReadlinkat(f *amd64.TrapFrame) int64 {
 // fchmod(fd, mode). On a console, pipe or poll descriptor it is accepted
 // and changes nothing.
 func sysFchmod(f *amd64.TrapFrame) int64 {
-	if fileOf(f.RDI) == nil {
+	fp := fileOf(f.RDI)
+	if fp == nil {
 		return -EBADF
 	}
-	of := fget(f.RDI)
-	if of < 0 {
+	if fp.kind != fileTmpfs {
 		return 0
+	}
+	of := fgetIO(f.RDI)
+	if of < 0 {
+		return -EBADF
 	}
 	tmpfs.Chmod(openFiles[of].inode, uint32(f.RSI))
 	fput(of)
@@ -602,6 +622,11 @@ func sysFsync(f *amd64.TrapFrame) int64 {
 	if fp.kind != fileTmpfs {
 		return -EINVAL
 	}
+	of := fgetIO(f.RDI)
+	if of < 0 {
+		return -EBADF
+	}
+	fput(of)
 	return 0
 }
 

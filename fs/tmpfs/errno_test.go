@@ -191,3 +191,34 @@ func TestEMFILE(t *testing.T) {
 	}
 	wantUsage(t, before, "after closing them all")
 }
+
+// An O_PATH descriptor names a file without opening it for I/O: fstat
+// and use as a dirfd work, reading, seeking and truncating are EBADF.
+func TestOPath(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644)
+	const O_PATH = 0o10000000
+	fd, err := syscall.Open(filepath.Join(dir, "f"), O_PATH, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil || st.Size != 4 {
+		t.Errorf("fstat of an O_PATH descriptor: size %d, %v", st.Size, err)
+	}
+	_, err = syscall.Read(fd, make([]byte, 4))
+	wantErrno(t, "read through O_PATH", err, syscall.EBADF)
+	_, err = syscall.Seek(fd, 0, 0)
+	wantErrno(t, "lseek through O_PATH", err, syscall.EBADF)
+	wantErrno(t, "ftruncate through O_PATH", syscall.Ftruncate(fd, 0), syscall.EBADF)
+	wantErrno(t, "fchmod through O_PATH", syscall.Fchmod(fd, 0o600), syscall.EBADF)
+	d, err := syscall.Open(dir, O_PATH|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(d)
+	if err := openatFd(d, "f"); err != nil {
+		t.Errorf("openat relative to an O_PATH directory: %v", err)
+	}
+}
