@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -311,5 +312,34 @@ func TestTruncate(t *testing.T) {
 	}
 	if fi, _ := f.Stat(); fi.Size() != 0 || fi.Sys().(*syscall.Stat_t).Blocks != 0 {
 		t.Errorf("truncated to 0: size %d, %d blocks", fi.Size(), fi.Sys().(*syscall.Stat_t).Blocks)
+	}
+}
+
+// testing/fstest.TestFS checks a file system through io/fs the way the
+// standard library expects one to behave: ReadDir against Stat, Open,
+// Read, Seek and ReadAt against ReadFile, directory listings read in
+// pieces against whole ones. Here it checks os.DirFS over the tmpfs.
+func TestFSConformance(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.txt":           "alpha",
+		"empty":           "",
+		"sub/b.txt":       strings.Repeat("beta ", 2000),
+		"sub/deeper/c":    "gamma",
+		"sub/deeper/d.go": "package d",
+	}
+	var names []string
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	if err := fstest.TestFS(os.DirFS(dir), names...); err != nil {
+		t.Error(err)
 	}
 }
