@@ -323,3 +323,53 @@ func TestReadvWritev(t *testing.T) {
 	_, _, e = syscall.Syscall(syscall.SYS_READV, uintptr(fd), uintptr(unsafe.Pointer(&rd[0])), 1025)
 	wantErrno(t, "readv of 1025 buffers", e, syscall.EINVAL)
 }
+
+// Positions are slots that never move: names removed and added while a
+// directory is read never make the reader see a name twice, and the names
+// present throughout are all seen.
+func TestGetdentsStableUnderChange(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 60; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("keep%02d", i)), nil, 0o644)
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("gone%02d", i)), nil, 0o644)
+	}
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	seen := map[string]int{}
+	buf := make([]byte, 256)
+	for round := 0; ; round++ {
+		n, err := syscall.Getdents(fd, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		for b := buf[:n]; len(b) > 0; {
+			reclen := int(binary.LittleEndian.Uint16(b[16:]))
+			name := b[19:reclen]
+			seen[string(name[:slices.Index(name, 0)])]++
+			b = b[reclen:]
+		}
+		// Between reads: remove two names, add two.
+		os.Remove(filepath.Join(dir, fmt.Sprintf("gone%02d", round)))
+		os.Remove(filepath.Join(dir, fmt.Sprintf("gone%02d", 59-round)))
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("new%02d", round)), nil, 0o644)
+		if round > 500 {
+			t.Fatal("getdents64 does not end")
+		}
+	}
+	for name, n := range seen {
+		if n > 1 {
+			t.Errorf("%q returned %d times", name, n)
+		}
+	}
+	for i := 0; i < 60; i++ {
+		if seen[fmt.Sprintf("keep%02d", i)] != 1 {
+			t.Errorf("keep%02d, present throughout, was not returned", i)
+		}
+	}
+}
