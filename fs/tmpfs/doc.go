@@ -37,8 +37,10 @@
 // or to the caller's memory may take only map a frame. Linux takes a
 // sleeping lock per inode (i_rwsem) and walks paths under RCU; this
 // kernel's sleeping mutex sleeps through a system call and cannot be used
-// here, so one lock it is. Its cost is preemption latency: a long read or
-// write keeps the CPU for the length of its copy.
+// here, so one lock it is. Its cost is preemption latency: a long write
+// keeps preemption off for the length of its copy. A long read lets go
+// of the lock between pages when a reschedule is due (Linux's
+// cond_resched_lock; file.go says why writes do not).
 //
 // No defer. A deferred call that the compiler cannot open-code (a
 // function with many returns) is recorded on the goroutine, and SYSCALL

@@ -8,6 +8,14 @@ import "gopreempt/mm"
 // and advanced here under sb.lock, so that two threads reading through
 // one description take turns, as Linux's f_pos_lock makes them.
 //
+// A long read lets go of sb.lock between pages when a reschedule is due
+// (condReschedLock, Linux's cond_resched_lock), so that its copy does not
+// keep preemption off for its whole length; it may then see a write that
+// happened meanwhile, as a Linux read, which takes no inode lock, may. A
+// write holds the lock to its end: that is what makes a write, and an
+// O_APPEND write's place at the end, atomic, which Linux gets from the
+// sleeping i_rwsem that this kernel cannot take in SYSCALL context.
+//
 // SYSCALL context: the copies touch the caller's memory directly and
 // may fault pages of it in.
 
@@ -50,6 +58,10 @@ func readLocked(h Inode, b []byte, pos *int64) int64 {
 			clear(dst) // a hole
 		}
 		done += c
+		if done < n && condReschedLock() {
+			// The file may have shrunk while the lock was dropped.
+			n = max(done, min(n, ip.size-off))
+		}
 	}
 	*pos = off + n
 	return n

@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 
 	"gopreempt/fs/tmpfs"
+	"gopreempt/kernel"
 	"gopreempt/mm"
 )
 
@@ -151,4 +153,37 @@ func TestENOSPC(t *testing.T) {
 	}
 	os.Remove(filepath.Join(dir, "fits"))
 	wantUsage(t, before, "after the ENOSPC test")
+}
+
+// A long read lets go of the file system's lock when a reschedule is due
+// (cond_resched_lock), and still returns the right bytes. The test asks
+// for the reschedule itself: need_resched set on its own task (the
+// goroutine locked to its thread) just before the read. A timer tick may
+// consume it before the read takes the lock, so it tries a few times.
+func TestLongReadBreaksLock(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "long")
+	want := pattern(1<<20, 4)
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Open(name, syscall.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	got := make([]byte, len(want))
+	for try := 0; try < 50; try++ {
+		before := tmpfs.LockBreaks()
+		kernel.SetNeedResched()
+		n, err := syscall.Pread(fd, got, 0)
+		if err != nil || n != len(want) || !bytes.Equal(got, want) {
+			t.Fatalf("pread of 1 MiB: %d, %v, equal %v", n, err, bytes.Equal(got, want))
+		}
+		if tmpfs.LockBreaks() > before {
+			return
+		}
+	}
+	t.Errorf("50 reads of 1 MiB with need_resched set never let go of the lock")
 }

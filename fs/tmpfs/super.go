@@ -26,6 +26,8 @@ var sb struct {
 	used     uint64 // frames it holds: inodes, map, data and directory pages
 	inodes   uint64 // live inodes
 	nextIno  uint64
+
+	lockBreaks uint64 // condReschedLock let go of the lock for a reschedule
 }
 
 // mount makes the root directory and /tmp, the first time any entry
@@ -73,6 +75,31 @@ func lock() {
 }
 
 func unlock() { sb.lock.Unlock() }
+
+// condReschedLock is Linux's cond_resched_lock(&sb.lock): if a reschedule
+// is due, drop the lock, let the scheduler run (the unlock's
+// preempt_enable() is the preemption point under preempt=full,
+// cond_resched() under the other models), and take the lock again. It
+// reports whether it did; the caller must then look again at whatever
+// the lock protects.
+func condReschedLock() bool {
+	if !kernel.NeedResched() {
+		return false
+	}
+	sb.lockBreaks++
+	sb.lock.Unlock()
+	kernel.CondResched()
+	sb.lock.Lock()
+	return true
+}
+
+// LockBreaks counts the times condReschedLock let go of the lock.
+func LockBreaks() uint64 {
+	lock()
+	n := sb.lockBreaks
+	unlock()
+	return n
+}
 
 // SetSizeLimit sets the file system's size (Linux's size=), in bytes,
 // rounded up to whole pages; 0 means no limit, and a negative size the
