@@ -156,7 +156,9 @@ func TestWrittenMemoryNX(t *testing.T) {
 }
 
 // CR0.WP (else ring 0 ignores read-only entries) and EFER.NXE (else the
-// NX bit is reserved) on every CPU, read there by a kthread bound to it.
+// NX bit is reserved) on every CPU, read there by a kthread bound to it;
+// and every CPU runs on the kernel's page tables, the APs having left the
+// trampoline's (mm/trampoline_pgd.go), which map the page at 0x8000.
 func TestProtectionOnEveryCPU(t *testing.T) {
 	if _, _, _, d := amd64.Cpuid(0x80000001, 0); d&(1<<20) == 0 {
 		t.Fatal("the CPU has no NX (CPUID 0x80000001 EDX bit 20); QEMU's CPU models have it")
@@ -168,16 +170,17 @@ func TestProtectionOnEveryCPU(t *testing.T) {
 			k.Bind(cpu)
 			kernel.PreemptDisable()
 			on := percpu.SmpProcessorID()
-			cr0, efer := amd64.ReadCR0(), amd64.Rdmsr(amd64.MSR_EFER)
+			cr0, efer, cr3 := amd64.ReadCR0(), amd64.Rdmsr(amd64.MSR_EFER), amd64.ReadCR3()
 			kernel.PreemptEnable()
-			res <- fmt.Sprintf("cpu%d: CR0.WP=%v EFER.NXE=%v", on, cr0&amd64.CR0_WP != 0, efer&amd64.EFER_NXE != 0)
+			res <- fmt.Sprintf("cpu%d: CR0.WP=%v EFER.NXE=%v CR3=%#x", on,
+				cr0&amd64.CR0_WP != 0, efer&amd64.EFER_NXE != 0, cr3&^0xfff)
 		})
 		select {
 		case <-k.Done():
 		case <-time.After(60 * time.Second):
 			t.Fatalf("the kthread bound to CPU %d did not finish", cpu)
 		}
-		want := fmt.Sprintf("cpu%d: CR0.WP=true EFER.NXE=true", cpu)
+		want := fmt.Sprintf("cpu%d: CR0.WP=true EFER.NXE=true CR3=%#x", cpu, mm.BootPML4)
 		if got := <-res; got != want {
 			t.Errorf("%s, want %s", got, want)
 		}
