@@ -6,6 +6,7 @@ import (
 	"gopreempt/kernel"
 	"gopreempt/linux"
 	"gopreempt/mm"
+	"gopreempt/vdso"
 )
 
 // The first task's stack, as Linux builds it for a new program (the
@@ -34,6 +35,8 @@ const (
 	AT_CLKTCK = 17
 	AT_SECURE = 23
 	AT_RANDOM = 25
+
+	AT_SYSINFO_EHDR = 33 // the vDSO's ELF header (vdso/vdso.go); 0 without one, which the runtime ignores
 )
 
 type stackBuilder struct {
@@ -80,10 +83,10 @@ func buildInitStack() uintptr {
 	copy((*[16]byte)(addr.Ptr(random))[:], rnd[:])
 
 	b.sp &^= 15
-	// 2 auxv words each x 5 + envp(4) + argv(2) + argc = 17 words: pad
+	// 2 auxv words each x 6 + envp(4) + argv(2) + argc = 19 words: pad
 	// to keep SP 16-byte aligned at argc, as the ABI requires.
 	b.pushWord(0)
-	for _, kv := range [5][2]uint64{{AT_NULL, 0}, {AT_SECURE, 0}, {AT_CLKTCK, 100}, {AT_RANDOM, uint64(random)}, {AT_PAGESZ, mm.PageSize}} {
+	for _, kv := range [6][2]uint64{{AT_NULL, 0}, {AT_SYSINFO_EHDR, uint64(vdso.SysinfoEhdr())}, {AT_SECURE, 0}, {AT_CLKTCK, 100}, {AT_RANDOM, uint64(random)}, {AT_PAGESZ, mm.PageSize}} {
 		b.pushWord(kv[1])
 		b.pushWord(kv[0])
 	}

@@ -26,6 +26,7 @@ import (
 	"gopreempt/mm"
 	"gopreempt/percpu"
 	"gopreempt/rtc"
+	"gopreempt/vdso"
 )
 
 const bootStackSize = 256 << 10
@@ -73,6 +74,7 @@ func start(magic, info uintptr) {
 	irq.InitBootCPU(kernel.HZ)
 	linux.InitDevices()
 	kernel.SetBootRealtime(rtc.Read().Unix() * 1e9)
+	vdso.Init() // after the clock is set: the data page copies it
 	banner()
 	// The APs must be online before the first task: the Go runtime
 	// sizes GOMAXPROCS from sched_getaffinity once, as it starts.
@@ -153,6 +155,7 @@ func initCPU(c *amd64.CPULocal, id int) {
 	}
 	amd64.LoadIDT()
 	amd64.EnableSyscall()
+	vdso.SetupGetcpu(id) // IA32_TSC_AUX = the CPU number, for __vdso_getcpu
 }
 
 // banner prints what was found: CPU, memory, command line.

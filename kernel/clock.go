@@ -7,9 +7,10 @@ import (
 )
 
 // The clock. Time is the time-stamp counter, calibrated once at boot
-// against the PIT (irq/pit.go), so that no frequency is hard-coded. There
-// is no vDSO: the runtime's clock_gettime is a real system call that
-// ends up in Nanotime.
+// against the PIT (irq/pit.go), so that no frequency is hard-coded. The
+// runtime reads the same clock without a system call, through the vDSO
+// (vdso/), which computes Nanotime's formula from a copy of these
+// parameters; UpdateVsyscall refreshes that copy whenever they change.
 //
 // Nanotime converts TSC ticks to nanoseconds with a 32.32 fixed-point
 // multiplier: ns = delta * mult >> 32, computed with a 128-bit product so
@@ -22,20 +23,44 @@ var clock struct {
 	bootReal int64 // wall-clock time at boot, ns since the Unix epoch
 }
 
+// ClockShift is the fixed-point position of clock.mult.
+const ClockShift = 32
+
+// UpdateVsyscall, when set, is called after every change of the clock's
+// parameters, as Linux's timekeeping_update() calls update_vsyscall():
+// the vDSO's data page must follow the kernel's clock.
+var UpdateVsyscall func()
+
+func clockChanged() {
+	if UpdateVsyscall != nil {
+		UpdateVsyscall()
+	}
+}
+
+// ClockParams returns the clock's parameters: Nanotime is
+// (TSC - tsc0) * mult >> ClockShift, Realtime is bootReal plus that.
+func ClockParams() (tsc0, mult uint64, bootReal int64) {
+	return clock.tsc0, clock.mult, clock.bootReal
+}
+
 // SetTSCFrequency installs the calibrated TSC rate.
 func SetTSCFrequency(hz uint64) {
 	clock.tscHz = hz
-	clock.mult = (uint64(1e9) << 32) / hz
+	clock.mult = (uint64(1e9) << ClockShift) / hz
 	if clock.tsc0 == 0 {
 		clock.tsc0 = amd64.Rdtsc()
 	}
+	clockChanged()
 }
 
 // TSCFrequency returns the calibrated TSC rate in Hz.
 func TSCFrequency() uint64 { return clock.tscHz }
 
 // SetBootRealtime records the wall-clock time at boot (from the RTC).
-func SetBootRealtime(ns int64) { clock.bootReal = ns - int64(Nanotime()) }
+func SetBootRealtime(ns int64) {
+	clock.bootReal = ns - int64(Nanotime())
+	clockChanged()
+}
 
 // Nanotime is the monotonic clock: nanoseconds since boot.
 func Nanotime() uint64 {
@@ -43,7 +68,7 @@ func Nanotime() uint64 {
 		return 0
 	}
 	hi, lo := bits.Mul64(amd64.Rdtsc()-clock.tsc0, clock.mult)
-	return hi<<32 | lo>>32
+	return hi<<(64-ClockShift) | lo>>ClockShift
 }
 
 // Realtime is the wall clock: nanoseconds since the Unix epoch.

@@ -3,11 +3,13 @@ package kernel_test
 // A spin round: a CPU-bound kthread (the spinner) shares CPU 0 with a
 // kthread that counts (the counter), and the round reports what the
 // counter and the kernel's statistics did while the spinner spun. The
-// preemption-model tests are made of such rounds.
+// preemption-model tests are made of such rounds (docs/testing.md, "Tests
+// that hold on a busy host").
 //
 // What a round shows rests on two preconditions that a busy host and the
 // Go runtime can take away. The round establishes them instead of
-// assuming them from wall time:
+// assuming them from wall time, and reads its results without giving the
+// Go runtime a chance to stop the spinner (spinTicks):
 //
 //   - The counter is runnable on CPU 0 when the spin starts. The Go
 //     runtime preempts a goroutine that has run for 10 ms at its next
@@ -16,10 +18,10 @@ package kernel_test
 //     goroutine back. A counter parked at the start of the spin is on no
 //     run queue: no tick sets need_resched, and the round shows nothing
 //     about preemption. So the spinner first waits until the counter has
-//     advanced since the spinner started (it provably ran), and a round in
-//     which the counter is nevertheless not TASK_RUNNING when the spin
-//     starts is void and run again. That is the only retry, and it is the
-//     runtime's doing, not the mechanism's.
+//     advanced since the spinner started (it provably ran), and an attempt
+//     in which the counter is nevertheless not TASK_RUNNING when the spin
+//     starts is void and made again. That is the only retry, and it is
+//     the runtime's doing, not the mechanism's.
 //   - Enough timer ticks arrive during the spin. QEMU loses ticks when the
 //     host starves its threads (49 of 75 due were seen on a loaded host),
 //     so a spin of 400 ms may hold fewer than a time slice of ticks. The
@@ -39,7 +41,8 @@ import (
 
 // spinLimit bounds a round's spin. It stays well below kernel.StallLimit
 // (on one CPU a spin inside preempt_disable() keeps the stall detector's
-// heartbeat from running) and, with counterWait, within inKthread's 60 s.
+// heartbeat from running); with counterWait, one attempt stays within
+// inKthread's 60 s.
 const spinLimit = 30 * time.Second
 
 // counterWait bounds the wait for the counter to run before a spin.

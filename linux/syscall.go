@@ -49,6 +49,7 @@ type handler func(f *amd64.TrapFrame) int64
 func Dispatch(f *amd64.TrapFrame) {
 	nr := f.RAX
 	kernel.Current().Stats.Syscalls++
+	countSyscall(nr)
 	var r int64
 	if nr < uint64(len(table)) && table[nr] != nil {
 		r = table[nr](f)

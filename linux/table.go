@@ -147,6 +147,7 @@ func SetupTable() {
 	table[SYS_pipe2] = sysPipe2
 	table[SYS_prlimit64] = sysPrlimit64
 	table[SYS_getrandom] = sysGetrandom
+	table[SYS_getcpu] = sysGetcpu
 	table[SYS_gopreempt_schedule] = sysSchedule
 	table[SYS_gopreempt_msleep] = sysMsleep
 	setupFsTable()

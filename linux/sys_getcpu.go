@@ -1,0 +1,20 @@
+package linux
+
+import "gopreempt/arch/amd64"
+
+// getcpu(unsigned *cpu, unsigned *node, struct getcpu_cache *): the CPU
+// the caller runs on, and its NUMA node (always 0: one node). As on
+// Linux (kernel/sys.c) the answer may be stale by the time the caller
+// reads it; the third argument is ignored. The vDSO's __vdso_getcpu
+// answers without this call where the CPU has RDTSCP (vdso/getcpu.go).
+const SYS_getcpu = 309
+
+func sysGetcpu(f *amd64.TrapFrame) int64 {
+	if f.RDI != 0 {
+		*userU32(uintptr(f.RDI)) = uint32(amd64.ThisCPU().ID)
+	}
+	if f.RSI != 0 {
+		*userU32(uintptr(f.RSI)) = 0
+	}
+	return 0
+}
