@@ -17,7 +17,7 @@ QEMURUN := $(CURDIR)/bin/qemurun
 # Packages whose tests run on the host, and packages whose tests run
 # inside the kernel under QEMU (each imports gopreempt/internal/ktest).
 HOST_PKGS   := ./boot/... ./rtc ./acpi ./arch/amd64 ./internal/... ./cmd/... ./tests/... ./fs/dirent ./linux
-KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso
+KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso ./signals
 
 # Command line for `make run` and for kernel-mode tests.
 CMDLINE      ?= loglevel=6 demo=percpu

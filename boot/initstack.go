@@ -73,7 +73,6 @@ func buildInitStack() uintptr {
 	b := stackBuilder{top: base + initStackSize, sp: base + initStackSize}
 
 	argv0 := b.pushString("/gopreempt")
-	env0 := b.pushString("GODEBUG=asyncpreemptoff=1")
 	env1 := b.pushString("HOME=/")
 	env2 := b.pushBytes(append2(envCmdline, cmdlineArgs()))
 	var rnd [16]byte
@@ -83,9 +82,8 @@ func buildInitStack() uintptr {
 	copy((*[16]byte)(addr.Ptr(random))[:], rnd[:])
 
 	b.sp &^= 15
-	// 2 auxv words each x 6 + envp(4) + argv(2) + argc = 19 words: pad
-	// to keep SP 16-byte aligned at argc, as the ABI requires.
-	b.pushWord(0)
+	// 2 auxv words each x 6 + envp(3) + argv(2) + argc = 18 words: SP
+	// stays 16-byte aligned at argc, as the ABI requires.
 	for _, kv := range [6][2]uint64{{AT_NULL, 0}, {AT_SYSINFO_EHDR, uint64(vdso.SysinfoEhdr())}, {AT_SECURE, 0}, {AT_CLKTCK, 100}, {AT_RANDOM, uint64(random)}, {AT_PAGESZ, mm.PageSize}} {
 		b.pushWord(kv[1])
 		b.pushWord(kv[0])
@@ -93,7 +91,6 @@ func buildInitStack() uintptr {
 	b.pushWord(0)
 	b.pushWord(uint64(env2))
 	b.pushWord(uint64(env1))
-	b.pushWord(uint64(env0))
 	b.pushWord(0)
 	b.pushWord(uint64(argv0))
 	b.pushWord(1) // argc

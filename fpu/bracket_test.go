@@ -124,6 +124,7 @@ func TestNoPreemptionInsideBracket(t *testing.T) {
 		var rounds atomic.Uint64
 		busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
 			k.Bind(0)
+			blockPreemptSignal() // stays runnable: see the helper
 			for !k.ShouldStop() {
 				rounds.Add(1)
 			}

@@ -67,6 +67,7 @@ func CopyThread(parent *amd64.TrapFrame, stack uintptr, setTLS bool, tls uintptr
 	cur := Current()
 	t.Name = cur.Name
 	t.Nice = cur.Nice
+	copySignalState(t, cur)
 	*f = *parent
 	f.RAX = 0
 	if stack != 0 {

@@ -48,6 +48,11 @@ func schedule() {
 		// leaving for another CPU: queued there by finishSwitch
 	case prev.State == TASK_RUNNING || preempted: // <- the PREEMPT_ACTIVE rule
 		rq.enqueue(prev)
+	case signalPendingState(prev.State, prev):
+		// A signal came before the sleep: the sleep ends at once, and
+		// the sleeping call sees it (Linux's signal_pending_state).
+		atomicStoreState(prev, TASK_RUNNING)
+		rq.enqueue(prev)
 	default:
 		// prev sleeps: it is on no run queue until a wake-up.
 	}

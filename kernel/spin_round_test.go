@@ -32,8 +32,10 @@ package kernel_test
 
 import (
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
@@ -112,6 +114,12 @@ func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
 				}
 				time.Sleep(time.Millisecond)
 			}
+			// The runtime's asynchronous preemption (SIGURG after
+			// 10 ms) would park the spinner's thread in the middle of
+			// the spin, a voluntary sleep: the round is about the
+			// timer, so the spinner's thread blocks the signal until
+			// the last reading (docs/signals.md).
+			restore := blockPreemptSignal()
 			if spec.disabled {
 				kernel.PreemptDisable()
 			}
@@ -121,6 +129,9 @@ func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
 			}
 			if ok {
 				r.after = k.Task().Stats
+			}
+			restore()
+			if ok {
 				return
 			}
 		}
@@ -195,6 +206,10 @@ func spinTicks(r *spinRound, me, counterTask *kernel.Task, counter *atomic.Uint6
 func busyOnCPU0(rounds *atomic.Uint64) *kernel.Kthread {
 	return kernel.KthreadRun("busy", func(k *kernel.Kthread) {
 		k.Bind(0)
+		// Runnable on CPU 0 at every tick: a goroutine the runtime
+		// preempts asynchronously parks its locked thread until
+		// another thread hands it back.
+		blockPreemptSignal()
 		for !k.ShouldStop() {
 			rounds.Add(1)
 		}
@@ -234,5 +249,19 @@ func spinHeld(me *kernel.Task, min time.Duration, extra uint64) (needed, ticks u
 		if d >= limit || d >= minTSC && st.Ticks-t0 >= needed {
 			return needed, st.Ticks - t0, time.Duration(float64(d) / hz * 1e9)
 		}
+	}
+}
+
+// blockPreemptSignal blocks SIGURG, the Go runtime's asynchronous
+// preemption signal, on the calling thread (a kthread's, locked), and
+// returns the function that restores the mask. A SIGURG sent meanwhile
+// stays pending and is delivered after the restore.
+func blockPreemptSignal() (restore func()) {
+	set := uint64(1) << (syscall.SIGURG - 1)
+	var old uint64
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&set)),
+		uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	return func() {
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
 	}
 }

@@ -69,6 +69,8 @@ type Task struct {
 
 	Stats TaskStats
 
+	Signal SigTask // signal.go
+
 	kctx amd64.KernelContext
 }
 

@@ -5,12 +5,12 @@ import (
 	"gopreempt/mm"
 )
 
-// The dispatcher behind every entry into the kernel (arch/amd64 calls it
-// through TrapHook): system calls, CPU exceptions, device interrupts.
+// What each entry into the kernel does (entry.go dispatches to it and
+// owns the way back): the hooks for system calls and device interrupts,
+// and the CPU exceptions.
 //
-// Interrupt context: this file must not allocate, write heap pointers or
-// grow its stack beyond the kernel stack. It runs with interrupts off,
-// except that system calls turn them on (syscall.go).
+// Exception context: this file must not allocate, write heap pointers or
+// grow its stack beyond the kernel stack. It runs with interrupts off.
 
 // SyscallHook handles a system call (the linux package sets it).
 var SyscallHook func(f *amd64.TrapFrame)
@@ -25,54 +25,10 @@ var IRQHook func(f *amd64.TrapFrame)
 // #UD because XCR0 lacks YMM there; everything else remains an oops.
 var InvalidOpcodeHook func(f *amd64.TrapFrame) bool
 
-func handleTrap(f *amd64.TrapFrame) {
-	switch {
-	case f.Vector == amd64.VecSyscall:
-		if Current().OnKernelStack(uintptr(f.RSP)) {
-			// SYSCALL does not switch stacks and syscallEntry builds
-			// the frame at the top of the kernel stack, which the
-			// kernel code that made the call is already using: its
-			// frames there are gone. Only a kernel bug gets here.
-			oops(f, "system call from kernel context (its frame overwrote the top of the kernel stack)")
-		}
-		amd64.Sti()
-		SyscallHook(f)
-		amd64.Cli()
-		// The return from a system call is a preemption point on every
-		// model, as a Linux task's return to user mode is. It is a
-		// preemption (PREEMPT_ACTIVE), not a sleep: the caller may be
-		// between set_current_state() and its own schedule().
-		if NeedResched() && PreemptCount() == 0 {
-			amd64.Sti()
-			condReschedNow()
-			amd64.Cli()
-		}
-	case f.Vector < 32:
-		handleException(f)
-	default:
-		IRQHook(f)
-		irqReturn(f)
-	}
-}
-
-// irqReturn is the tail of the interrupt return path: the second place
-// where a preemptible kernel preempts. Only code that was itself
-// preemptible may be preempted: interrupts were on where it was
-// interrupted and its preempt_count is zero (irq_exit has already removed
-// the handler's HARDIRQ_OFFSET).
-func irqReturn(f *amd64.TrapFrame) {
-	showInterrupted(f)
-	if Model != PreemptFull {
-		return
-	}
-	if f.InterruptsWereEnabled() && PreemptCount() == 0 && NeedResched() {
-		PreemptScheduleIRQ()
-	}
-}
-
 // handleException deals with CPU exceptions: a page fault on memory the
 // runtime mapped is served (demand paging); an invalid opcode is offered
-// to InvalidOpcodeHook; everything else in kernel code is an oops.
+// to InvalidOpcodeHook; an exception in goroutine code becomes the signal
+// Linux would send (signal_fault.go); everything else is an oops.
 func handleException(f *amd64.TrapFrame) {
 	switch f.Vector {
 	case amd64.VecPageFault:
@@ -85,7 +41,10 @@ func handleException(f *amd64.TrapFrame) {
 			outOfMemory(f, cr2)
 			return
 		}
-		oops(f, r.String())
+		if trapSignal(f, uint64(cr2), r) {
+			return
+		}
+		oops(f, faultWhy(f, r.String()))
 	case amd64.VecNMI:
 		// During a stall report an NMI is the report's own; one that
 		// finds nothing to show is not printed about, since this CPU
@@ -97,11 +56,42 @@ func handleException(f *amd64.TrapFrame) {
 		if InvalidOpcodeHook != nil && InvalidOpcodeHook(f) {
 			return
 		}
-		oops(f, "")
+		if trapSignal(f, 0, 0) {
+			return
+		}
+		oops(f, faultWhy(f, ""))
 	default:
-		oops(f, "")
+		if trapSignal(f, 0, 0) {
+			return
+		}
+		oops(f, faultWhy(f, ""))
 	}
 }
+
+// faultWhy adds to an oops's reason why an exception in goroutine code
+// did not become a signal: it was in atomic context (signal_fault.go).
+// The strings are made at initialization: exception context cannot
+// concatenate.
+func faultWhy(f *amd64.TrapFrame, why string) string {
+	if !returnsToTaskContext(f) {
+		return why
+	}
+	for i := range pfAtomicWhy {
+		if why != "" && why == mm.FaultResult(i).String() {
+			return pfAtomicWhy[i]
+		}
+	}
+	return atomicWhy
+}
+
+const atomicWhy = "in goroutine code in atomic context: preemption or interrupts off"
+
+var pfAtomicWhy = func() (w [mm.FaultBadPTE + 1]string) {
+	for i := range w {
+		w[i] = mm.FaultResult(i).String() + ", " + atomicWhy
+	}
+	return
+}()
 
 // AddPreemptCount and SubPreemptCount change the current task's count
 // by v; irq_enter/irq_exit use them with HARDIRQ_OFFSET.

@@ -27,6 +27,10 @@ func consoleRead(b []byte, nonblock bool) int64 {
 			}
 			return int64(n)
 		}
+		if kernel.SignalPending() {
+			consoleWait.FinishWait()
+			return -kernel.ERESTARTSYS // a tty read restarts after SA_RESTART
+		}
 		kernel.Schedule()
 	}
 }

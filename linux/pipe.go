@@ -93,7 +93,9 @@ func pipeRead(fp *file, b []byte) int64 {
 		if fp.nonblock {
 			return -EAGAIN
 		}
-		sleepUntil(kernel.Nanotime() + 1e6)
+		if sleepUntil(kernel.Nanotime()+1e6, kernel.TASK_INTERRUPTIBLE) != 0 {
+			return -kernel.ERESTARTSYS // a blocking read restarts after SA_RESTART
+		}
 	}
 }
 

@@ -179,6 +179,12 @@ func sysEpollPwait(f *amd64.TrapFrame) int64 {
 			removePollWaiter(slot)
 			return 0
 		}
+		if kernel.SignalPending() {
+			// epoll_wait is never restarted (Linux's ep_poll).
+			kernel.SetCurrentState(kernel.TASK_RUNNING)
+			removePollWaiter(slot)
+			return -EINTR
+		}
 		wait := int64(-1)
 		if timeout > 0 {
 			wait = int64(deadline - now)
@@ -247,7 +253,9 @@ func eventfdRead(fp *file, b []byte) int64 {
 		if fp.nonblock {
 			return -EAGAIN
 		}
-		sleepUntil(kernel.Nanotime() + 1e6)
+		if sleepUntil(kernel.Nanotime()+1e6, kernel.TASK_INTERRUPTIBLE) != 0 {
+			return -kernel.ERESTARTSYS // a blocking read restarts after SA_RESTART
+		}
 	}
 }
 

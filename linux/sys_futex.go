@@ -64,7 +64,8 @@ func sysFutex(f *amd64.TrapFrame) int64 {
 }
 
 // FutexWait sleeps while *uaddr == val, until FutexWake or the timeout
-// (ns; negative for none). Returns 0, -EAGAIN or -ETIMEDOUT.
+// (ns; negative for none) or a signal. Returns 0, -EAGAIN, -ETIMEDOUT,
+// or -ERESTARTSYS/-EINTR for a signal.
 func FutexWait(uaddr uintptr, val uint32, timeout int64) int64 {
 	t := kernel.Current()
 	b := bucketOf(uaddr)
@@ -102,6 +103,15 @@ func FutexWait(uaddr uintptr, val uint32, timeout int64) int64 {
 	b.lock.Unlock(fl)
 	if !woken && expired {
 		return -ETIMEDOUT
+	}
+	if !woken && kernel.SignalPending() {
+		// Ended by a signal: Linux restarts an untimed wait after a
+		// SA_RESTART handler and fails a timed one with EINTR (the
+		// runtime's futexsleep takes either as a spurious wake-up).
+		if timeout < 0 {
+			return -kernel.ERESTARTSYS
+		}
+		return -EINTR
 	}
 	return 0
 }

@@ -54,8 +54,7 @@ func sysNanosleep(f *amd64.TrapFrame) int64 {
 	if ts.Nsec < 0 || ts.Nsec >= 1e9 || ts.Sec < 0 {
 		return -EINVAL
 	}
-	sleepUntil(kernel.Nanotime() + uint64(ts.Sec)*1e9 + uint64(ts.Nsec))
-	return 0
+	return sleepUntil(kernel.Nanotime()+uint64(ts.Sec)*1e9+uint64(ts.Nsec), kernel.TASK_INTERRUPTIBLE)
 }
 
 func sysClockNanosleep(f *amd64.TrapFrame) int64 {
@@ -71,30 +70,42 @@ func sysClockNanosleep(f *amd64.TrapFrame) int64 {
 		}
 		ns -= uint64(now)
 	}
-	sleepUntil(kernel.Nanotime() + ns)
-	return 0
+	return sleepUntil(kernel.Nanotime()+ns, kernel.TASK_INTERRUPTIBLE)
 }
 
 // sleepUntil blocks the calling task until the monotonic clock reaches
-// deadline. Wake-ups before the deadline (there are none but the timer's
-// today) just go back to sleep.
-func sleepUntil(deadline uint64) {
-	t := kernel.Current()
+// deadline. An interruptible sleep ends early for a signal, with the
+// code Linux's nanosleep returns (-EINTR once the handler has run; the
+// remaining time is not reported). Other wake-ups go back to sleep.
+func sleepUntil(deadline uint64, state int32) int64 {
 	for {
 		now := kernel.Nanotime()
 		if now >= deadline {
-			return
+			return 0
 		}
-		kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
+		if state == kernel.TASK_INTERRUPTIBLE && kernel.SignalPending() {
+			return -kernel.ERESTART_RESTARTBLOCK
+		}
+		kernel.SetCurrentState(state)
 		kernel.ScheduleTimeout(int64(deadline - now))
-		_ = t
 	}
 }
 
 // sysMsleep is this kernel's msleep as a system call: kthreads sleep
 // through it so that the Go runtime knows the thread is blocked and hands
-// its P to another thread (entersyscall).
+// its P to another thread (entersyscall). A signal (the runtime's SIGURG)
+// does not shorten it: the call is restarted after the handler with the
+// milliseconds that were left, as Linux restarts a sleep through its
+// restart block.
 func sysMsleep(f *amd64.TrapFrame) int64 {
-	sleepUntil(kernel.Nanotime() + f.RDI*1e6)
+	deadline := kernel.Nanotime() + f.RDI*1e6
+	if r := sleepUntil(deadline, kernel.TASK_INTERRUPTIBLE); r != 0 {
+		if now := kernel.Nanotime(); now < deadline {
+			f.RDI = (deadline - now + 1e6 - 1) / 1e6
+		} else {
+			f.RDI = 0
+		}
+		return -kernel.ERESTARTNOINTR
+	}
 	return 0
 }

@@ -48,6 +48,7 @@ const (
 	SYS_geteuid           = 107
 	SYS_getegid           = 108
 	SYS_getppid           = 110
+	SYS_rt_sigpending     = 127
 	SYS_sigaltstack       = 131
 	SYS_prctl             = 157
 	SYS_arch_prctl        = 158
@@ -106,6 +107,8 @@ func SetupTable() {
 	table[SYS_brk] = sysBrk
 	table[SYS_rt_sigaction] = sysRtSigaction
 	table[SYS_rt_sigprocmask] = sysRtSigprocmask
+	table[SYS_rt_sigreturn] = sysRtSigreturn
+	table[SYS_rt_sigpending] = sysRtSigpending
 	table[SYS_ioctl] = sysIoctl
 	table[SYS_pread64] = sysPread64
 	table[SYS_sched_yield] = sysSchedYield

@@ -52,10 +52,13 @@ type Options struct {
 	Preempt  PreemptModel
 	LogLevel int // console messages with a level below LogLevel are printed
 	Panic    PanicAction
-	MaxCPUs  int  // 0 = all found
-	ACPI     bool // find the CPUs in the ACPI MADT (false: in the MP table)
-	HZ       int  // timer ticks per second
-	Demo     string
+	MaxCPUs  int // 0 = all found
+
+	PrintFatalSignals bool // a killing signal also prints the full report
+
+	ACPI bool // find the CPUs in the ACPI MADT (false: in the MP table)
+	HZ   int  // timer ticks per second
+	Demo string
 
 	TmpfsSize int64 // tmpfs.size= in bytes; 0: not given (half of RAM); TmpfsNoLimit: size=0
 

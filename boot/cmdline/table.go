@@ -66,6 +66,13 @@ var options = []option{
 		get: func(o *Options) (string, bool) { return o.Panic.String(), o.Panic != PanicDefault },
 	},
 	{
+		name:  "print-fatal-signals",
+		value: intRange(0, 1, func(o *Options, n int) { o.PrintFatalSignals = n == 1 }),
+		def:   "off",
+		help:  []string{"1: a signal that kills the program also prints an oops-style report, as Linux's option"},
+		get:   func(o *Options) (string, bool) { return "1", o.PrintFatalSignals },
+	},
+	{
 		name:  "maxcpus",
 		value: intRange(1, 64, func(o *Options, n int) { o.MaxCPUs = n }),
 		def:   "all CPUs found",

@@ -22,6 +22,7 @@ func TestFromQEMU(t *testing.T) {
 		{231, BadCmdline, true},
 		{233, Halted, true},
 		{235, TooLittleMemory, true},
+		{237, FatalSignal, true},
 		{255, Max, true},
 		{2, 0, false},
 		{-1, 0, false}, // killed by a signal (os.ProcessState.ExitCode)
@@ -57,6 +58,7 @@ func TestDescribe(t *testing.T) {
 		BadCmdline:      "command line",
 		Halted:          "halted",
 		TooLittleMemory: "too little RAM",
+		FatalSignal:     "killed by a signal",
 		100:             "unknown",
 		Max:             "unknown",
 		128:             "invalid",
@@ -75,7 +77,7 @@ func TestDescribe(t *testing.T) {
 
 func TestKernelStatusesFitAndDontClash(t *testing.T) {
 	seen := map[int]bool{}
-	for _, v := range []int{Oops, Bug, OutOfMemory, BadCmdline, Halted} {
+	for _, v := range []int{Oops, Bug, OutOfMemory, BadCmdline, Halted, FatalSignal} {
 		if v <= MaxProgram || v > Max {
 			t.Errorf("kernel status %d outside %d..%d", v, MaxProgram+1, Max)
 		}

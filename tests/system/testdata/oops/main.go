@@ -1,6 +1,6 @@
-// Command oops writes through a wild pointer in a goroutine: the kernel
-// must report an oops, finished in task context with the faulting
-// instruction decoded and the goroutine's Go traceback.
+// Command oops writes through a wild pointer in a goroutine inside
+// preempt_disable(): kernel-critical code, where a fault is not a signal
+// for the Go runtime but an oops (kernel/signal_fault.go).
 package main
 
 import (
@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	_ "gopreempt/boot"
+	"gopreempt/kernel"
 )
 
 // wild is an address nothing maps. 0xdead0000 itself would not do: the
@@ -33,6 +34,7 @@ func main() {
 	fmt.Println("oops test: writing through a wild pointer")
 	done := make(chan bool)
 	go func() {
+		kernel.PreemptDisable()
 		scribble(42)
 		done <- true
 	}()

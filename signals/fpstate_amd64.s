@@ -1,0 +1,68 @@
+#include "textflag.h"
+
+// FPSyscall makes one system call with the x87/SSE state set from the
+// FXSAVE image state, and stores the state it finds after the call in
+// out. saved holds the caller's own state meanwhile, so that Go code sees
+// its registers (X15 zero, the default MXCSR) again on return. All three
+// are 16-byte aligned 512-byte areas. A signal delivered on the way out of
+// the call runs its handler and rt_sigreturn in between: out shows
+// whether the frame's fpstate brought every register back.
+//
+// func FPSyscall(state, out, saved *byte, nr, a0, a1, a2 uintptr) uintptr
+TEXT ·FPSyscall(SB),NOSPLIT,$0-64
+	MOVQ	saved+16(FP), R8
+	FXSAVE64	(R8)
+	MOVQ	state+0(FP), R9
+	FXRSTOR64	(R9)
+	MOVQ	nr+24(FP), AX
+	MOVQ	a0+32(FP), DI
+	MOVQ	a1+40(FP), SI
+	MOVQ	a2+48(FP), DX
+	SYSCALL
+	MOVQ	out+8(FP), R9
+	FXSAVE64	(R9)
+	MOVQ	saved+16(FP), R8
+	FXRSTOR64	(R8)
+	MOVQ	AX, ret+56(FP)
+	RET
+
+// FPSpin loads the x87/SSE state from state, counts n down without a
+// call or a memory access, and stores the state it then has in out:
+// whatever interrupted it (the timer, signals sent by another thread)
+// must have left every register as it was. saved as for FPSyscall. The
+// runtime never preempts it asynchronously: assembly is no safe point.
+//
+// func FPSpin(state, out, saved *byte, n uintptr)
+TEXT ·FPSpin(SB),NOSPLIT,$0-32
+	MOVQ	saved+16(FP), R8
+	FXSAVE64	(R8)
+	MOVQ	state+0(FP), R9
+	FXRSTOR64	(R9)
+	MOVQ	n+24(FP), CX
+spin:
+	DECQ	CX
+	JNZ	spin
+	MOVQ	out+8(FP), R9
+	FXSAVE64	(R9)
+	MOVQ	saved+16(FP), R8
+	FXRSTOR64	(R8)
+	RET
+
+// IdivZero divides a by a zero register: #DE, SIGFPE FPE_INTDIV.
+//
+// func IdivZero(a int64) int64
+TEXT ·IdivZero(SB),NOSPLIT,$0-16
+	MOVQ	a+0(FP), AX
+	CQO
+	XORQ	CX, CX
+	IDIVQ	CX
+	MOVQ	AX, ret+8(FP)
+	RET
+
+// FXSave stores the current x87/SSE state at p (16-byte aligned).
+//
+// func FXSave(p *byte)
+TEXT ·FXSave(SB),NOSPLIT,$0-8
+	MOVQ	p+0(FP), AX
+	FXSAVE64	(AX)
+	RET
