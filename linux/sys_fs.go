@@ -74,6 +74,7 @@ const (
 	AT_REMOVEDIR        = 0x200
 	AT_EACCESS          = 0x200
 	AT_NO_AUTOMOUNT     = 0x800
+	AT_SYMLINK_FOLLOW   = 0x400
 	AT_EMPTY_PATH       = 0x1000
 	AT_STATX_SYNC_TYPE  = 0x6000
 
@@ -531,6 +532,54 @@ func doRename(f *amd64.TrapFrame, flags uint32) int64 {
 	return r
 }
 
+// linkat(olddirfd, oldpath, newdirfd, newpath, flags): a second name for
+// a file. AT_SYMLINK_FOLLOW changes nothing (there are no links to
+// follow); AT_EMPTY_PATH links olddirfd itself.
+func sysLinkat(f *amd64.TrapFrame) int64 {
+	flags := f.R8
+	if flags&^(AT_SYMLINK_FOLLOW|AT_EMPTY_PATH) != 0 {
+		return -EINVAL
+	}
+	oldpath, e := userPath(uintptr(f.RSI))
+	if e != 0 {
+		return e
+	}
+	newpath, e := userPath(uintptr(f.R10))
+	if e != 0 {
+		return e
+	}
+	if len(oldpath) == 0 && flags&AT_EMPTY_PATH == 0 {
+		return -ENOENT
+	}
+	var odir tmpfs.Inode
+	oof := -1
+	if len(oldpath) == 0 && flags&AT_EMPTY_PATH != 0 && int32(f.RDI) != AT_FDCWD {
+		if fileOf(uint64(uint32(f.RDI))) == nil {
+			return -EBADF
+		}
+		if oof = fget(uint64(uint32(f.RDI))); oof < 0 {
+			return -EPERM // a console, pipe or poll descriptor
+		}
+		odir = openFiles[oof].inode
+	} else {
+		if len(oldpath) == 0 && flags&AT_EMPTY_PATH != 0 {
+			oldpath = dots[:1] // AT_FDCWD itself: a directory, EPERM
+		}
+		if odir, oof, e = atDir(f.RDI, oldpath); e != 0 {
+			return e
+		}
+	}
+	ndir, nof, e := atDir(f.RDX, newpath)
+	if e != 0 {
+		putAt(oof)
+		return e
+	}
+	r := tmpfs.Link(odir, oldpath, ndir, newpath)
+	putAt(nof)
+	putAt(oof)
+	return r
+}
+
 // readlinkat(dirfd, path, buf, bufsiz): there are no symbolic links, so
 // a name that exists is EINVAL ("not a symbolic link").
 func sysReadlinkat(f *amd64.TrapFrame) int64 {
@@ -703,6 +752,7 @@ func setupFsTable() {
 	table[SYS_unlinkat] = sysUnlinkat
 	table[SYS_renameat] = sysRenameat
 	table[SYS_renameat2] = sysRenameat2
+	table[SYS_linkat] = sysLinkat
 	table[SYS_getdents64] = sysGetdents64
 	table[SYS_statx] = sysStatx
 	table[SYS_fchmod] = sysFchmod

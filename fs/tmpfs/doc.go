@@ -48,8 +48,9 @@
 // system stack". So each entry point takes the lock, calls its ...Locked
 // body and unlocks.
 //
-// What is not here: symbolic and hard links (nothing creates them, so
-// readlinkat answers EINVAL for every name), permissions (the only user
-// is root), device files, and access times (reads do not change atime,
-// as with Linux's noatime).
+// What is not here: symbolic links (nothing creates them, so readlinkat
+// answers EINVAL for every name), permissions (the only user is root),
+// device files, and access times (reads do not change atime, as with
+// Linux's noatime). Hard links are (Link): a file's nlink counts its
+// names.
 package tmpfs

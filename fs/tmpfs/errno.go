@@ -3,6 +3,7 @@ package tmpfs
 // The Linux errno values this package returns, negated by its callers'
 // convention: every function that can fail returns 0 or -errno.
 const (
+	EPERM        = 1
 	ENOENT       = 2
 	EBADF        = 9
 	ENOMEM       = 12

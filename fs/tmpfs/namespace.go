@@ -98,3 +98,50 @@ func unlinkLocked(dir Inode, path []byte, rmdir bool) int64 {
 	evictIfUnused(ip)
 	return 0
 }
+
+// Link gives the file at oldpath a second name, newpath (Linux's
+// do_linkat with shmem_link). EPERM for a directory; EEXIST if the new
+// name exists or is "." or ".."; ENOENT for a new name with a trailing
+// slash, in a removed directory, or for an open file that has no name
+// left (linked through AT_EMPTY_PATH).
+func Link(olddir Inode, oldpath []byte, newdir Inode, newpath []byte) int64 {
+	lock()
+	r := linkLocked(olddir, oldpath, newdir, newpath)
+	unlock()
+	return r
+}
+
+// linkLocked is Link with sb.lock held. (No defer: see doc.go.)
+func linkLocked(olddir Inode, oldpath []byte, newdir Inode, newpath []byte) int64 {
+	var old *inode
+	if len(oldpath) == 0 { // AT_EMPTY_PATH: olddir itself
+		old = startDir(olddir)
+	} else {
+		ip, e := walk(startDir(olddir), oldpath)
+		if e != 0 {
+			return e
+		}
+		old = ip
+	}
+	nd, e := walkParent(startDir(newdir), newpath)
+	if e != 0 {
+		return e
+	}
+	if nd.lastType != lastNorm || lookup(nd.dir, nd.last) != nil {
+		return -EEXIST
+	}
+	if nd.trailing || nd.dir.nlink == 0 {
+		return -ENOENT
+	}
+	if old.isDir() {
+		return -EPERM
+	}
+	if old.nlink == 0 {
+		return -ENOENT
+	}
+	if e := addEntry(nd.dir, nd.last, old); e != 0 {
+		return e
+	}
+	old.ctime = now()
+	return 0
+}

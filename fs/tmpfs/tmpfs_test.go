@@ -343,3 +343,43 @@ func TestFSConformance(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A hard link is a second name for one inode: both names read and write
+// the same data, nlink counts them, and the data goes with the last.
+func TestHardLink(t *testing.T) {
+	dir := t.TempDir()
+	before := usageNow()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("shared"), 0o644)
+	if err := os.Link(a, b); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(b, []byte("changed"), 0o644)
+	if got, _ := os.ReadFile(a); string(got) != "changed" {
+		t.Errorf("written through b, a reads %q", got)
+	}
+	fa, _ := os.Stat(a)
+	fb, _ := os.Stat(b)
+	if !os.SameFile(fa, fb) || fa.Sys().(*syscall.Stat_t).Nlink != 2 {
+		t.Errorf("a and b: same file %v, nlink %d; want true and 2", os.SameFile(fa, fb), fa.Sys().(*syscall.Stat_t).Nlink)
+	}
+	wantErrno(t, "link onto an existing name", os.Link(a, b), syscall.EEXIST)
+	wantErrno(t, "link of a directory", os.Link(dir, filepath.Join(dir, "d")), syscall.EPERM)
+	wantErrno(t, "link of a missing name", os.Link(filepath.Join(dir, "missing"), filepath.Join(dir, "x")), syscall.ENOENT)
+	// Renaming one name over the other is nothing: both stay.
+	if err := os.Rename(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a); err != nil {
+		t.Errorf("rename of a hard link onto its twin removed it: %v", err)
+	}
+	os.Remove(a)
+	if got, _ := os.ReadFile(b); string(got) != "changed" {
+		t.Errorf("after removing a, b reads %q", got)
+	}
+	if fi, _ := os.Stat(b); fi.Sys().(*syscall.Stat_t).Nlink != 1 {
+		t.Errorf("nlink after removing one name: %d", fi.Sys().(*syscall.Stat_t).Nlink)
+	}
+	os.Remove(b)
+	wantUsage(t, before, "after removing both names")
+}
