@@ -119,9 +119,9 @@ func (k *Kthread) Stats() TaskStats {
 // (kthread_should_stop). It is never inlined and calls a function, so it
 // has a stack-check prologue (the compiler leaves it out of leaf
 // functions): the point where the Go runtime can stop the goroutine for a
-// garbage collection. Without asynchronous
-// preemption (signals are not delivered yet), a loop with no such point
-// would hold up every stop-the-world for as long as it runs.
+// garbage collection. Asynchronous preemption (SIGURG, docs/signals.md)
+// stops a loop without such a point too, but not in a thread that blocks
+// SIGURG or inside preempt_disable(), where no signal is delivered.
 //
 //go:noinline
 func (k *Kthread) ShouldStop() bool {
