@@ -1,6 +1,10 @@
 package vdso
 
-import "gopreempt/mm"
+import (
+	"sync/atomic"
+
+	"gopreempt/mm"
+)
 
 // What the kernel-mode tests need from inside the package.
 
@@ -24,3 +28,7 @@ func SetGetcpuMode(m uint32) uint32 {
 	vvar().getcpuMode = m
 	return old
 }
+
+// SeqWrite advances the data page's seq by one, as the writer does at
+// the start (odd) and at the end (even) of a change.
+func SeqWrite() { atomic.AddUint32(&vvar().seq, 1) }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 	"gopreempt/linux"
@@ -242,6 +243,65 @@ func TestClockMonotonicAcrossCPUs(t *testing.T) {
 	}
 	if backwards != 0 {
 		t.Fatalf("CLOCK_MONOTONIC went backwards %d times in %d readings on %d CPUs, by up to %d ns", backwards, reads*n, n, worst)
+	}
+}
+
+// spinUntil busy-waits, reading only the TSC (never the clock under
+// test), until cond holds or d has passed; it reports whether cond held.
+func spinUntil(cond func() bool, d time.Duration) bool {
+	end := amd64.Rdtsc() + kernel.TSCFrequency()*uint64(d)/1e9
+	for amd64.Rdtsc() < end {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// A reader waits while the kernel rewrites the data page: with seq held
+// odd, a vDSO clock_gettime on another CPU does not return; once seq is
+// even again, it does. The writer is a kthread with preemption off (no
+// Go preemption either: every nanotime, the Go scheduler's included,
+// waits while seq is odd), and the reader starts its call only once seq
+// is odd, so the 20 ms it is held cover the reader's call.
+func TestSeqlockReaderWaitsForWriter(t *testing.T) {
+	if kernel.OnlineCPUs() < 2 {
+		t.Skip("needs a second CPU for the reader (run with GOPREEMPT_SMP=4)")
+	}
+	var readerReady, odd, started, done atomic.Bool
+	var sawDone, gotStarted bool
+	reader := inKthreadOn(1, func() {
+		readerReady.Store(true)
+		if !spinUntil(odd.Load, 5*time.Second) {
+			return
+		}
+		started.Store(true)
+		vdsoClockGettime(clockMonotonic)
+		done.Store(true)
+	})
+	writer := inKthreadOn(0, func() {
+		for !readerReady.Load() {
+			runtime.Gosched()
+		}
+		kernel.PreemptDisable()
+		vdso.SeqWrite() // odd: a change is in progress
+		odd.Store(true)
+		gotStarted = spinUntil(started.Load, 2*time.Second)
+		spinUntil(func() bool { return false }, 20*time.Millisecond)
+		sawDone = done.Load()
+		vdso.SeqWrite() // even: the change is complete
+		kernel.PreemptEnable()
+	})
+	<-writer.Done()
+	<-reader.Done()
+	if !gotStarted {
+		t.Fatal("the reader did not start its call within 2 s while seq was odd")
+	}
+	if sawDone {
+		t.Fatal("the vDSO returned a time while the data page's seq was odd")
+	}
+	if !done.Load() {
+		t.Fatal("the reader did not finish after seq became even")
 	}
 }
 
