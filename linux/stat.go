@@ -35,9 +35,11 @@ const (
 	STATX__RESERVED   = 0x80000000
 )
 
+const S_IFCHR = 0o020000
+
 // charDevStat is what a descriptor that is not a tmpfs file reports.
 func charDevStat() tmpfs.Kstat {
-	return tmpfs.Kstat{Mode: 0o20620, Nlink: 1, Blksize: 1024}
+	return tmpfs.Kstat{Mode: S_IFCHR | 0o620, Nlink: 1, Blksize: 1024}
 }
 
 // statFd returns the attributes of an open descriptor.
@@ -72,7 +74,7 @@ func statAt(dirfd, p, flags uint64) (tmpfs.Kstat, int64) {
 func putStat(b []byte, st *tmpfs.Kstat) {
 	clear(b)
 	le := binary.LittleEndian
-	if st.Mode&tmpfs.S_IFMT == tmpfs.S_IFDIR || st.Mode&tmpfs.S_IFMT == tmpfs.S_IFREG {
+	if st.Mode&tmpfs.S_IFMT != S_IFCHR {
 		le.PutUint64(b[0:], tmpfs.Dev)
 	}
 	le.PutUint64(b[8:], st.Ino)
@@ -93,8 +95,7 @@ func putStatx(b []byte, st *tmpfs.Kstat) {
 	clear(b)
 	le := binary.LittleEndian
 	mask := uint32(STATX_BASIC_STATS)
-	tmp := st.Mode&tmpfs.S_IFMT == tmpfs.S_IFDIR || st.Mode&tmpfs.S_IFMT == tmpfs.S_IFREG
-	if tmp {
+	if st.Mode&tmpfs.S_IFMT != S_IFCHR { // a tmpfs file
 		mask |= STATX_BTIME
 		le.PutUint32(b[140:], tmpfs.Dev)
 	}

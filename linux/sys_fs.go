@@ -245,7 +245,7 @@ func lookupAt(dirfd, p uint64, flags uint64) (h tmpfs.Inode, ok bool, e int64) {
 	}
 	if len(path) == 0 && flags&AT_EMPTY_PATH != 0 {
 		if int32(dirfd) == AT_FDCWD {
-			h, e = tmpfs.Lookup(0, dots[:1])
+			h, e = tmpfs.Lookup(0, dots[:1], true)
 			return h, e == 0, e
 		}
 		if fileOf(uint64(uint32(dirfd))) == nil {
@@ -264,7 +264,7 @@ func lookupAt(dirfd, p uint64, flags uint64) (h tmpfs.Inode, ok bool, e int64) {
 	if e != 0 {
 		return 0, false, e
 	}
-	h, e = tmpfs.Lookup(dir, path)
+	h, e = tmpfs.Lookup(dir, path, flags&AT_SYMLINK_NOFOLLOW == 0)
 	putAt(of)
 	return h, e == 0, e
 }
@@ -574,24 +574,44 @@ func sysLinkat(f *amd64.TrapFrame) int64 {
 		putAt(oof)
 		return e
 	}
-	r := tmpfs.Link(odir, oldpath, ndir, newpath)
+	r := tmpfs.Link(odir, oldpath, ndir, newpath, flags&AT_SYMLINK_FOLLOW != 0)
 	putAt(nof)
 	putAt(oof)
 	return r
 }
 
-// readlinkat(dirfd, path, buf, bufsiz): there are no symbolic links, so
-// a name that exists is EINVAL ("not a symbolic link").
+// readlinkat(dirfd, path, buf, bufsiz): the target of a symbolic link,
+// cut to bufsiz, without a NUL; EINVAL for a name that is not a link.
 func sysReadlinkat(f *amd64.TrapFrame) int64 {
 	if int64(f.R10) <= 0 {
 		return -EINVAL
 	}
-	h, _, e := lookupAt(f.RDI, f.RSI, 0)
+	h, _, e := lookupAt(f.RDI, f.RSI, AT_SYMLINK_NOFOLLOW)
 	if e != 0 {
 		return e
 	}
+	r := tmpfs.Readlink(h, userBytes(uintptr(f.RDX), int(f.R10)))
 	tmpfs.Release(h)
-	return -EINVAL
+	return r
+}
+
+// symlinkat(target, newdirfd, linkpath).
+func sysSymlinkat(f *amd64.TrapFrame) int64 {
+	target, e := userPath(uintptr(f.RDI))
+	if e != 0 {
+		return e
+	}
+	path, e := userPath(uintptr(f.RDX))
+	if e != 0 {
+		return e
+	}
+	dir, of, e := atDir(f.RSI, path)
+	if e != 0 {
+		return e
+	}
+	r := tmpfs.Symlink(target, dir, path)
+	putAt(of)
+	return r
 }
 
 // fchmod(fd, mode). On a console, pipe or poll descriptor it is accepted
@@ -753,6 +773,7 @@ func setupFsTable() {
 	table[SYS_renameat] = sysRenameat
 	table[SYS_renameat2] = sysRenameat2
 	table[SYS_linkat] = sysLinkat
+	table[SYS_symlinkat] = sysSymlinkat
 	table[SYS_getdents64] = sysGetdents64
 	table[SYS_statx] = sysStatx
 	table[SYS_fchmod] = sysFchmod

@@ -73,6 +73,7 @@ const (
 	SYS_unlinkat          = 263
 	SYS_renameat          = 264
 	SYS_linkat            = 265
+	SYS_symlinkat         = 266
 	SYS_readlinkat        = 267
 	SYS_fchmodat          = 268
 	SYS_faccessat         = 269

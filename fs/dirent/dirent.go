@@ -18,6 +18,7 @@ const (
 	DT_UNKNOWN = 0
 	DT_DIR     = 4
 	DT_REG     = 8
+	DT_LNK     = 10
 )
 
 const header = 19

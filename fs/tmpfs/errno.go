@@ -17,4 +17,5 @@ const (
 	ERANGE       = 34
 	ENAMETOOLONG = 36
 	ENOTEMPTY    = 39
+	// ELOOP = 40 is in symlink.go
 )

@@ -35,11 +35,18 @@ type nameidata struct {
 }
 
 // walkParent walks path from start (absolute paths from the root) to the
-// directory that holds its last component. The result is returned, not
-// stored through a pointer: a pointer store to memory the compiler cannot
-// prove is a stack frame gets a write barrier, which SYSCALL context
-// must not run.
+// directory that holds its last component, following symbolic links on
+// the way (symlink.go). The result is returned, not stored through a
+// pointer: a pointer store to memory the compiler cannot prove is a stack
+// frame gets a write barrier, which SYSCALL context must not run.
 func walkParent(start *inode, path []byte) (nameidata, int64) {
+	links := 0
+	return walkParentN(start, path, &links)
+}
+
+// walkParentN is walkParent counting the symbolic links it follows in
+// *links, which a walk shares with the links it follows.
+func walkParentN(start *inode, path []byte, links *int) (nameidata, int64) {
 	if len(path) == 0 {
 		return nameidata{}, -ENOENT
 	}
@@ -70,6 +77,12 @@ func walkParent(start *inode, path []byte) (nameidata, int64) {
 		next := step(dir, comp)
 		if next == nil {
 			return nameidata{}, -ENOENT
+		}
+		if next.isLink() {
+			var e int64
+			if next, e = followLink(dir, next, links); e != 0 {
+				return nameidata{}, e
+			}
 		}
 		dir = next
 		i = k
@@ -113,15 +126,30 @@ func (nd *nameidata) lastInode() *inode {
 }
 
 // walk resolves the whole path to an inode: ENOENT if the last component
-// is missing, ENOTDIR if a trailing slash follows a file.
-func walk(start *inode, path []byte) (*inode, int64) {
-	nd, e := walkParent(start, path)
+// is missing, ENOTDIR if a trailing slash follows a file. A symbolic link
+// as the last component is followed if follow is set or a slash follows
+// it (Linux's LOOKUP_FOLLOW, and "link/" meaning the directory).
+func walk(start *inode, path []byte, follow bool) (*inode, int64) {
+	links := 0
+	nd, e := walkParentN(start, path, &links)
 	if e != 0 {
 		return nil, e
 	}
+	return resolveLast(&nd, follow, &links)
+}
+
+// resolveLast returns what nd's last component names, following a link
+// there as walk says.
+func resolveLast(nd *nameidata, follow bool, links *int) (*inode, int64) {
 	ip := nd.lastInode()
 	if ip == nil {
 		return nil, -ENOENT
+	}
+	if ip.isLink() && (follow || nd.trailing) {
+		var e int64
+		if ip, e = followLink(nd.dir, ip, links); e != 0 {
+			return nil, e
+		}
 	}
 	if nd.trailing && !ip.isDir() {
 		return nil, -ENOTDIR

@@ -104,20 +104,22 @@ func unlinkLocked(dir Inode, path []byte, rmdir bool) int64 {
 // name exists or is "." or ".."; ENOENT for a new name with a trailing
 // slash, in a removed directory, or for an open file that has no name
 // left (linked through AT_EMPTY_PATH).
-func Link(olddir Inode, oldpath []byte, newdir Inode, newpath []byte) int64 {
+// With follow (AT_SYMLINK_FOLLOW) a symbolic link at oldpath is followed;
+// without, the link itself gets the new name.
+func Link(olddir Inode, oldpath []byte, newdir Inode, newpath []byte, follow bool) int64 {
 	lock()
-	r := linkLocked(olddir, oldpath, newdir, newpath)
+	r := linkLocked(olddir, oldpath, newdir, newpath, follow)
 	unlock()
 	return r
 }
 
 // linkLocked is Link with sb.lock held. (No defer: see doc.go.)
-func linkLocked(olddir Inode, oldpath []byte, newdir Inode, newpath []byte) int64 {
+func linkLocked(olddir Inode, oldpath []byte, newdir Inode, newpath []byte, follow bool) int64 {
 	var old *inode
 	if len(oldpath) == 0 { // AT_EMPTY_PATH: olddir itself
 		old = startDir(olddir)
 	} else {
-		ip, e := walk(startDir(olddir), oldpath)
+		ip, e := walk(startDir(olddir), oldpath, follow)
 		if e != 0 {
 			return e
 		}

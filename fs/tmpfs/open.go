@@ -12,6 +12,8 @@ const (
 	O_EXCL      = 0o200
 	O_TRUNC     = 0o1000
 	O_DIRECTORY = 0o200000
+	O_NOFOLLOW  = 0o400000
+	O_PATH      = 0o10000000
 )
 
 // Open finds or creates the file at path, relative to dir (0: the
@@ -31,7 +33,8 @@ func Open(dir Inode, path []byte, flags uint32, mode uint32, write bool) (Inode,
 
 // openLocked is Open with sb.lock held. (No defer: see doc.go.)
 func openLocked(dir Inode, path []byte, flags uint32, mode uint32, write bool) (Inode, bool, int64) {
-	nd, e := walkParent(startDir(dir), path)
+	links := 0
+	nd, e := walkParentN(startDir(dir), path, &links)
 	if e != 0 {
 		return 0, false, e
 	}
@@ -41,6 +44,18 @@ func openLocked(dir Inode, path []byte, flags uint32, mode uint32, write bool) (
 		if ip = nd.lastInode(); ip == nil {
 			return 0, false, -ENOENT
 		}
+		if ip.isLink() {
+			switch {
+			case flags&(O_NOFOLLOW|O_PATH) == O_NOFOLLOW|O_PATH:
+				// the link itself: it can be stat'ed and named
+			case flags&O_NOFOLLOW != 0:
+				return 0, false, -ELOOP
+			default:
+				if ip, e = followLink(nd.dir, ip, &links); e != 0 {
+					return 0, false, e
+				}
+			}
+		}
 		if (nd.trailing || flags&O_DIRECTORY != 0) && !ip.isDir() {
 			return 0, false, -ENOTDIR
 		}
@@ -48,7 +63,26 @@ func openLocked(dir Inode, path []byte, flags uint32, mode uint32, write bool) (
 		if nd.lastType != lastNorm || nd.trailing {
 			return 0, false, -EISDIR
 		}
-		if ip = lookup(nd.dir, nd.last); ip == nil {
+		// A link as the name to create: the name created (or opened)
+		// is its target's, as on Linux; O_EXCL and O_NOFOLLOW refuse it.
+		for ip = lookup(nd.dir, nd.last); ip != nil && ip.isLink(); ip = lookup(nd.dir, nd.last) {
+			if flags&O_EXCL != 0 {
+				return 0, false, -EEXIST
+			}
+			if flags&O_NOFOLLOW != 0 {
+				return 0, false, -ELOOP
+			}
+			if links++; links > maxSymlinks {
+				return 0, false, -ELOOP
+			}
+			if nd, e = walkParentN(nd.dir, linkTarget(ip), &links); e != 0 {
+				return 0, false, e
+			}
+			if nd.lastType != lastNorm || nd.trailing {
+				return 0, false, -EISDIR
+			}
+		}
+		if ip == nil {
 			if nd.dir.nlink == 0 {
 				return 0, false, -ENOENT // the directory was removed
 			}
@@ -75,17 +109,18 @@ func openLocked(dir Inode, path []byte, flags uint32, mode uint32, write bool) (
 }
 
 // Lookup returns a referenced handle on what path names (stat, chmod,
-// chdir, readlink, access).
-func Lookup(dir Inode, path []byte) (Inode, int64) {
+// chdir, readlink, access); follow says whether a symbolic link as the
+// last component is followed (stat) or named itself (lstat, readlink).
+func Lookup(dir Inode, path []byte, follow bool) (Inode, int64) {
 	lock()
-	r0, r1 := lookupLocked(dir, path)
+	r0, r1 := lookupLocked(dir, path, follow)
 	unlock()
 	return r0, r1
 }
 
 // lookupLocked is Lookup with sb.lock held. (No defer: see doc.go.)
-func lookupLocked(dir Inode, path []byte) (Inode, int64) {
-	ip, e := walk(startDir(dir), path)
+func lookupLocked(dir Inode, path []byte, follow bool) (Inode, int64) {
+	ip, e := walk(startDir(dir), path, follow)
 	if e != 0 {
 		return 0, e
 	}

@@ -12,8 +12,11 @@ import "gopreempt/fs/dirent"
 var dots = [2]byte{'.', '.'}
 
 func direntType(ip *inode) uint8 {
-	if ip.isDir() {
+	switch {
+	case ip.isDir():
 		return dirent.DT_DIR
+	case ip.isLink():
+		return dirent.DT_LNK
 	}
 	return dirent.DT_REG
 }

@@ -383,3 +383,76 @@ func TestHardLink(t *testing.T) {
 	os.Remove(b)
 	wantUsage(t, before, "after removing both names")
 }
+
+// Symbolic links: made, read, followed in the middle of a path and at its
+// end (stat) or not (lstat, readlink, unlink), through O_CREAT to a name
+// that does not exist yet, and refused with ELOOP when they loop or with
+// O_NOFOLLOW.
+func TestSymlink(t *testing.T) {
+	dir := t.TempDir()
+	before := usageNow()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	os.MkdirAll(p("sub"), 0o755)
+	os.WriteFile(p("sub/file"), []byte("in sub"), 0o644)
+	if err := os.Symlink("target", p("l")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.Readlink(p("l")); err != nil || got != "target" {
+		t.Errorf("Readlink = %q, %v", got, err)
+	}
+	fi, err := os.Lstat(p("l"))
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 || fi.Size() != int64(len("target")) {
+		t.Errorf("Lstat of a link: %v, %v", fi, err)
+	}
+	_, err = os.Stat(p("l"))
+	wantErrno(t, "Stat through a dangling link", err, syscall.ENOENT)
+	os.WriteFile(p("target"), []byte("T"), 0o644)
+	if got, err := os.ReadFile(p("l")); err != nil || string(got) != "T" {
+		t.Errorf("ReadFile through the link: %q, %v", got, err)
+	}
+	// A link to a directory, relative and absolute, in the middle of a path.
+	os.Symlink("sub", p("ld"))
+	os.Symlink(p("sub"), p("abs"))
+	for _, via := range []string{"ld/file", "abs/file", "ld/../sub/file"} {
+		if got, err := os.ReadFile(p(via)); err != nil || string(got) != "in sub" {
+			t.Errorf("ReadFile(%s) = %q, %v", via, got, err)
+		}
+	}
+	if real, err := filepath.EvalSymlinks(p("ld/file")); err != nil || real != p("sub/file") {
+		t.Errorf("EvalSymlinks = %q, %v; want %q", real, err, p("sub/file"))
+	}
+	// O_CREAT through a dangling link makes its target; O_EXCL refuses.
+	os.Symlink("made", p("dl"))
+	if err := os.WriteFile(p("dl"), []byte("M"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(p("made")); err != nil || string(got) != "M" {
+		t.Errorf("the link's target after writing through it: %q, %v", got, err)
+	}
+	_, err = os.OpenFile(p("dl"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	wantErrno(t, "O_CREAT|O_EXCL on a link", err, syscall.EEXIST)
+	_, err = syscall.Open(p("l"), syscall.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	wantErrno(t, "O_NOFOLLOW on a link", err, syscall.ELOOP)
+	os.Symlink("loop", p("loop"))
+	_, err = os.Stat(p("loop"))
+	wantErrno(t, "a link to itself", err, syscall.ELOOP)
+	// ReadDir reports links as links.
+	ents, _ := os.ReadDir(dir)
+	links := 0
+	for _, e := range ents {
+		if e.Type()&fs.ModeSymlink != 0 {
+			links++
+		}
+	}
+	if links != 5 {
+		t.Errorf("ReadDir shows %d links, want 5", links)
+	}
+	// Removing a link leaves its target.
+	os.Remove(p("l"))
+	if _, err := os.Stat(p("target")); err != nil {
+		t.Errorf("removing the link removed its target: %v", err)
+	}
+	os.RemoveAll(dir)
+	os.Mkdir(dir, 0o700)
+	wantUsage(t, before, "after removing the links")
+}
