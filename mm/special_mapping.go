@@ -25,7 +25,8 @@ type SpecialPage struct {
 
 // InstallSpecialMapping maps pages, in order, at the highest free range
 // of the runtime's address space and returns its start. It fails only
-// when the address space or the page-table frames are exhausted.
+// when the address space or the page-table frames are exhausted; it then
+// takes back what it had installed, and the frames stay the caller's.
 // No allocation: it runs before the runtime starts.
 func InstallSpecialMapping(pages []SpecialPage) (uintptr, bool) {
 	fl := space.lock.Lock()
@@ -43,12 +44,38 @@ func InstallSpecialMapping(pages []SpecialPage) (uintptr, bool) {
 		if p.Prot&PROT_EXEC != 0 {
 			flags &^= PTE_NX
 		}
-		if !insert(vma{va, va + PageSize, p.Prot}) || !mapPage(va, p.Frame, flags) {
+		if !insert(vma{va, va + PageSize, p.Prot}) {
+			uninstall(start, va)
+			return 0, false
+		}
+		if !mapPage(va, p.Frame, flags) {
+			uninstall(start, va+PageSize)
 			return 0, false
 		}
 		space.resident++
 	}
 	return start, true
+}
+
+// uninstall removes the vmas of [start, end) and unmaps its pages
+// without giving their frames to anyone: they are the caller's. No CPU
+// can have used the addresses yet, so no TLB shootdown is needed.
+// Callers hold space.lock.
+func uninstall(start, end uintptr) {
+	for va := start; va < end; va += PageSize {
+		if _, ok := unmapPage(va); ok {
+			space.resident--
+		}
+	}
+	j := 0
+	for i := 0; i < space.n; i++ {
+		if v := space.v[i]; v.start >= start && v.end <= end {
+			continue
+		}
+		space.v[j] = space.v[i]
+		j++
+	}
+	space.n = j
 }
 
 // PageProt reads back the protection of the 4 KiB page at va from its

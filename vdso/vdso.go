@@ -66,6 +66,8 @@ func Init() {
 	}
 	va, ok := mm.InstallSpecialMapping(pages[:])
 	if !ok {
+		mm.FreeFrame(text)
+		mm.FreeFrame(data)
 		kernel.Pr(kernel.KERN_WARNING).S("vdso: cannot map it; clock_gettime stays a system call").Emit()
 		return
 	}

@@ -30,12 +30,12 @@ import (
 // serialized by lock; each increment is an atomic add, a full barrier on
 // x86, so the field stores stay between them.
 type vdsoData struct {
-	seq        uint32
+	seq        uint32   // odd while the kernel writes
 	getcpuMode uint32   // 1: RDTSCP returns TSC_AUX, set per CPU (getcpu.go)
 	cycleLast  uint64   // the TSC at which basetime holds
 	mult       uint64   // ns per TSC tick, << shift
-	shift      uint32   //
-	_          uint32   //
+	shift      uint32   // kernel.ClockShift
+	_          uint32   // padding: basetime is 8-byte aligned
 	basetime   [2]int64 // ns at cycleLast: [0] CLOCK_MONOTONIC and friends, [1] CLOCK_REALTIME
 }
 
