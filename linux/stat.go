@@ -125,8 +125,8 @@ func sysFstat(f *amd64.TrapFrame) int64 {
 	return 0
 }
 
-// newfstatat(dirfd, path, statbuf, flags): AT_SYMLINK_NOFOLLOW (there
-// are no links to follow), AT_NO_AUTOMOUNT, AT_EMPTY_PATH.
+// newfstatat(dirfd, path, statbuf, flags): AT_SYMLINK_NOFOLLOW (lstat:
+// a symbolic link itself), AT_NO_AUTOMOUNT, AT_EMPTY_PATH.
 func sysNewfstatat(f *amd64.TrapFrame) int64 {
 	if f.R10&^(AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) != 0 {
 		return -EINVAL

@@ -533,8 +533,8 @@ func doRename(f *amd64.TrapFrame, flags uint32) int64 {
 }
 
 // linkat(olddirfd, oldpath, newdirfd, newpath, flags): a second name for
-// a file. AT_SYMLINK_FOLLOW changes nothing (there are no links to
-// follow); AT_EMPTY_PATH links olddirfd itself.
+// a file. AT_SYMLINK_FOLLOW follows a symbolic link at oldpath (without
+// it the link itself is linked); AT_EMPTY_PATH links olddirfd itself.
 func sysLinkat(f *amd64.TrapFrame) int64 {
 	flags := f.R8
 	if flags&^(AT_SYMLINK_FOLLOW|AT_EMPTY_PATH) != 0 {

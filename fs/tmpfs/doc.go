@@ -13,6 +13,7 @@
 //	          never written is a hole and reads as zeros
 //	dentry    a directory's entries are fixed-size records in the
 //	          directory's own data pages, found by a linear scan (dentry.go)
+//	symlink   an inode whose one data page holds the target (symlink.go)
 //
 // Links between these are physical addresses kept as integers (uintptr),
 // not Go pointers: the collector has nothing to trace and a store needs
@@ -48,9 +49,8 @@
 // system stack". So each entry point takes the lock, calls its ...Locked
 // body and unlocks.
 //
-// What is not here: symbolic links (nothing creates them, so readlinkat
-// answers EINVAL for every name), permissions (the only user is root),
-// device files, and access times (reads do not change atime, as with
-// Linux's noatime). Hard links are (Link): a file's nlink counts its
-// names.
+// What is not here: permissions (the only user is root), device files,
+// and access times (reads do not change atime, as with Linux's noatime).
+// Hard links are (Link: a file's nlink counts its names), and symbolic
+// links (symlink.go).
 package tmpfs
