@@ -186,8 +186,9 @@ func TestSpinlockDisablesPreemption(t *testing.T) {
 			needed, ticks, spun := spinHeld(me, 300*time.Millisecond, 2)
 			preempted := me.Stats.Involuntary - before
 			due := kernel.NeedResched()
-			fromEnable := me.Stats.PreemptFromEnable
+			at := me.Stats
 			l.Unlock()
+			fromEnable := at.PreemptFromEnable
 			if ticks < needed {
 				t.Fatalf("only %d of the %d ticks needed arrived while holding the lock for %v: the host starves QEMU's timer", ticks, needed, spun)
 			}
@@ -198,7 +199,8 @@ func TestSpinlockDisablesPreemption(t *testing.T) {
 				t.Errorf("need_resched not set after %d ticks (%d needed) with busy runnable", ticks, needed)
 			}
 			if me.Stats.PreemptFromEnable == fromEnable {
-				t.Errorf("the preemption due during the critical section did not happen at spin_unlock")
+				t.Errorf("the preemption due during the critical section did not happen at spin_unlock (across it: %d involuntary, %d voluntary switches, %d preemptions on interrupt return)",
+					me.Stats.Involuntary-at.Involuntary, me.Stats.Voluntary-at.Voluntary, me.Stats.PreemptFromIRQ-at.PreemptFromIRQ)
 			}
 			return
 		}
