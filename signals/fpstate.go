@@ -50,3 +50,15 @@ func Pattern(img *[512]byte) {
 // control, status and tag words, the last-instruction fields, MXCSR, the
 // x87 and XMM registers (bytes 416..511 are reserved or free).
 const Compared = 416
+
+// What RawHandler (fpstate_amd64.s) saw the last time it ran, and how
+// often it ran. Written by the handler in assembly, read by the tests.
+var (
+	RawSig, RawCode, RawSP, RawMask uint64
+	RawCount                        uint64
+)
+
+// RawHandlerAddr and RawRestorerAddr are the addresses of RawHandler and
+// RawRestorer, for struct sigaction.
+func RawHandlerAddr() uintptr
+func RawRestorerAddr() uintptr

@@ -66,3 +66,41 @@ TEXT ·FXSave(SB),NOSPLIT,$0-8
 	MOVQ	p+0(FP), AX
 	FXSAVE64	(AX)
 	RET
+
+// RawHandler is a signal handler of the C kind, for the tests of
+// sigaction's flags: entered with DI = signal, SI = &siginfo, DX =
+// &ucontext, it records the signal, si_code, its own RSP and the blocked
+// mask it runs with (rt_sigprocmask(SIG_BLOCK, NULL, &RawMask)), counts
+// itself, and returns into sa_restorer.
+TEXT ·RawHandler(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	DI, ·RawSig(SB)
+	MOVLQSX	8(SI), AX
+	MOVQ	AX, ·RawCode(SB)
+	MOVQ	SP, ·RawSP(SB)
+	MOVQ	$14, AX		// rt_sigprocmask
+	MOVQ	$0, DI		// SIG_BLOCK
+	MOVQ	$0, SI		// no change
+	LEAQ	·RawMask(SB), DX
+	MOVQ	$8, R10
+	SYSCALL
+	LOCK
+	INCQ	·RawCount(SB)
+	RET
+
+// RawRestorer is sa_restorer: rt_sigreturn.
+TEXT ·RawRestorer(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	$15, AX
+	SYSCALL
+	UNDEF
+
+// func RawHandlerAddr() uintptr
+TEXT ·RawHandlerAddr(SB),NOSPLIT,$0-8
+	LEAQ	·RawHandler(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func RawRestorerAddr() uintptr
+TEXT ·RawRestorerAddr(SB),NOSPLIT,$0-8
+	LEAQ	·RawRestorer(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
