@@ -648,9 +648,14 @@ func doChmodat(f *amd64.TrapFrame, flags uint64) int64 {
 	if e != 0 || !ok {
 		return e
 	}
-	tmpfs.Chmod(h, uint32(f.RDX))
+	r := int64(0)
+	if tmpfs.Getattr(h).Mode&tmpfs.S_IFMT == tmpfs.S_IFLNK {
+		r = -EOPNOTSUPP // AT_SYMLINK_NOFOLLOW on a link: a link's mode cannot change, as on Linux
+	} else {
+		tmpfs.Chmod(h, uint32(f.RDX))
+	}
 	tmpfs.Release(h)
-	return 0
+	return r
 }
 
 // faccessat(dirfd, path, mode) and faccessat2(..., flags). The caller is

@@ -222,3 +222,18 @@ func TestOPath(t *testing.T) {
 		t.Errorf("openat relative to an O_PATH directory: %v", err)
 	}
 }
+
+// fchmodat2 with AT_SYMLINK_NOFOLLOW on a symbolic link: EOPNOTSUPP, and
+// the link's target keeps its mode.
+func TestChmodNoFollow(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "t"), nil, 0o644)
+	os.Symlink("t", filepath.Join(dir, "l"))
+	const SYS_fchmodat2 = 452
+	_, _, e := syscall.Syscall6(SYS_fchmodat2, fdcwd, uintptr(unsafe.Pointer(cstr(filepath.Join(dir, "l")))),
+		0o600, 0x100 /* AT_SYMLINK_NOFOLLOW */, 0, 0)
+	wantErrno(t, "fchmodat2(AT_SYMLINK_NOFOLLOW) on a link", e, syscall.EOPNOTSUPP)
+	if fi, _ := os.Stat(filepath.Join(dir, "t")); fi.Mode().Perm() != 0o644 {
+		t.Errorf("the target's mode changed to %v", fi.Mode())
+	}
+}
