@@ -86,6 +86,17 @@ func TestMappingProtection(t *testing.T) {
 			t.Errorf("%s at %#x has protection %#x, want %#x", c.what, c.va, prot, c.want)
 		}
 	}
+	// The pages are the address space's own: an mmap that asks for
+	// their address (without MAP_FIXED) is put elsewhere.
+	lo, hi := vdso.DataPage(), vdso.SysinfoEhdr()+mm.PageSize
+	a, e := mm.Map(lo, hi-lo, mm.PROT_READ|mm.PROT_WRITE, false)
+	if e != 0 {
+		t.Fatalf("mmap: error %d", e)
+	}
+	mm.Unmap(a, hi-lo)
+	if a < hi && lo < a+(hi-lo) {
+		t.Errorf("mmap with the vDSO's address as hint was given %#x, over the vDSO at %#x-%#x", a, lo, hi)
+	}
 }
 
 // time.Now in a loop makes no clock_gettime system call: the runtime
