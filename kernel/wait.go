@@ -1,121 +1,267 @@
 package kernel
 
 import (
-	"syscall"
+	"sync/atomic"
+	"unsafe"
 
 	"gopreempt/arch/amd64"
 )
 
-// Wait queues: how a task sleeps until something happens.
+// Wait queues: the one way a task sleeps until something happens
+// (Linux's wait_queue_head_t, include/linux/wait.h and
+// kernel/sched/wait.c). Every blocking call of the kernel waits on one:
+// pipes, eventfd, epoll, the console, completions, mutexes. Futexes keep
+// their own hashed lists of the same shape (linux/sys_futex.go), as
+// Linux's do.
 //
-// The sleeper puts itself on the queue and sets TASK_INTERRUPTIBLE
-// (prepare_to_wait), then checks its condition, and only if it is still
-// false calls schedule(). The waker makes the condition true first, then
-// calls wake_up(), which makes every queued task TASK_RUNNING. Whatever
-// the interleaving, a wake-up cannot be lost: if it comes before the
-// check, the check sees the condition; if after, the state is already
-// TASK_INTERRUPTIBLE and the wake-up makes the task runnable again, so
-// its schedule() returns. A preemption between set_current_state and the
-// check must not take the task off the run queue: schedule() honours
-// PREEMPT_ACTIVE for exactly this (schedule.go).
+// A queue is a head (a raw lock and a doubly linked list) and the entries
+// of the tasks that wait on it. There is no table: the entry lives with
+// the waiter, on its kernel stack for a wait in kernel context (a system
+// call; Linux's DEFINE_WAIT), or in its task struct for a wait from task
+// context (wait_event.go), so a queue holds any number of waiters and
+// queueing never allocates. Links are addresses as integers, never Go
+// pointers (no write barrier may run under the lock, and wake-ups come
+// from interrupt context). The zero head is an empty queue.
 //
-// Sleeping from task context goes through a system call (ScheduleFromTask)
-// so that the Go runtime knows the thread is blocked and gives its P to
-// another thread (DESIGN: voluntary sleeps must reach the kernel as
-// system calls).
-type WaitQueue struct {
-	lock    amd64.RawLock
-	waiters [32]taskRef
+// The protocol that makes a wake-up impossible to lose:
+//
+//	sleeper                          waker
+//	prepare_to_wait(wq, e, state)    make the condition true
+//	if !condition: schedule()        wake_up(wq)
+//	finish_wait(wq, e)
+//
+// prepare_to_wait queues e and sets the task's state under the queue's
+// lock; wake_up takes the same lock. A wake-up before the check is seen by
+// the check; one after it finds the task queued with its state set and
+// makes it TASK_RUNNING, so its schedule() returns at once. A preemption
+// between the two does not take the task off its run queue
+// (PREEMPT_ACTIVE, schedule.go).
+//
+// Exclusive waiters (prepare_to_wait_exclusive) queue at the tail, the
+// others at the head. wake_up wakes every non-exclusive waiter and one
+// exclusive one, so that N tasks waiting for one resource (a mutex, a
+// pipe's data) do not all run for nothing; wake_up_all wakes everyone.
+// A woken entry is taken off the queue by the waker (Linux's
+// autoremove_wake_function): the task, if its condition is still false,
+// queues again. An entry whose task was already running (woken by a
+// signal or a timeout) stays, and does not count as the exclusive wake-up:
+// the next exclusive waiter is woken instead.
+//
+// The lock is raw and taken with interrupts off, because interrupt
+// handlers wake (the UART's receive interrupt wakes console readers).
+// Lock order: a queue's lock, then a run queue's (try_to_wake_up).
+
+// Wait-queue entry flags (Linux's WQ_FLAG_*).
+const WQ_FLAG_EXCLUSIVE = 0x01
+
+// TASK_NORMAL: the states a wake_up ends.
+const TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE
+
+// WaitQueueEntry is one waiter (Linux's wait_queue_entry).
+type WaitQueueEntry struct {
+	flags      uint32
+	task       taskRef
+	next, prev uintptr // *WaitQueueEntry, 0 at the ends
+	head       uintptr // the queue the entry is on, 0 when on none (atomic)
 }
 
-// PrepareToWait queues the current task (once) and sets its state.
-func (wq *WaitQueue) PrepareToWait(state int32) {
-	t := Current()
-	fl := wq.lock.Lock()
-	queued := false
-	free := -1
-	for i, r := range wq.waiters {
-		if r == refOf(t) {
-			queued = true
-		}
-		if r == 0 && free < 0 {
-			free = i
-		}
+// WaitQueueHead is a wait queue (Linux's wait_queue_head).
+type WaitQueueHead struct {
+	lock        amd64.RawLock
+	first, last uintptr // *WaitQueueEntry
+}
+
+// WaitQueue is the name this kernel used first for a wait queue head.
+type WaitQueue = WaitQueueHead
+
+func entryAt(a uintptr) *WaitQueueEntry { return (*WaitQueueEntry)(ptrOf(a)) }
+
+func (e *WaitQueueEntry) addr() uintptr { return uintptr(unsafe.Pointer(e)) }
+
+func (wq *WaitQueueHead) addr() uintptr { return uintptr(unsafe.Pointer(wq)) }
+
+// InitWaitEntry makes e the current task's entry (init_wait): flags
+// clear, on no queue.
+func InitWaitEntry(e *WaitQueueEntry) {
+	*e = WaitQueueEntry{task: refOf(Current())}
+}
+
+// queued reports whether e is on a queue. Without the lock it is a hint
+// (list_empty_careful): a waker clears it last, with a release store.
+func (e *WaitQueueEntry) queued() bool {
+	return atomic.LoadUintptr(&e.head) != 0
+}
+
+// addHead and addTail link e in; wq.lock is held.
+func (wq *WaitQueueHead) addHead(e *WaitQueueEntry) {
+	e.prev, e.next = 0, wq.first
+	if wq.first != 0 {
+		entryAt(wq.first).prev = e.addr()
+	} else {
+		wq.last = e.addr()
 	}
-	if !queued {
-		if free < 0 {
-			wq.lock.Unlock(fl)
-			Pr(KERN_ERR).S("waitqueue: too many waiters").Emit()
-			return
-		}
-		wq.waiters[free] = refOf(t)
+	wq.first = e.addr()
+	atomic.StoreUintptr(&e.head, wq.addr())
+}
+
+func (wq *WaitQueueHead) addTail(e *WaitQueueEntry) {
+	e.next, e.prev = 0, wq.last
+	if wq.last != 0 {
+		entryAt(wq.last).next = e.addr()
+	} else {
+		wq.first = e.addr()
+	}
+	wq.last = e.addr()
+	atomic.StoreUintptr(&e.head, wq.addr())
+}
+
+// del unlinks e; wq.lock is held. Clearing e.head is the last touch of
+// e: after it the waiter may return and reuse the memory.
+func (wq *WaitQueueHead) del(e *WaitQueueEntry) {
+	if e.prev != 0 {
+		entryAt(e.prev).next = e.next
+	} else {
+		wq.first = e.next
+	}
+	if e.next != 0 {
+		entryAt(e.next).prev = e.prev
+	} else {
+		wq.last = e.prev
+	}
+	e.next, e.prev = 0, 0
+	atomic.StoreUintptr(&e.head, 0)
+}
+
+// checkEntry stops the machine when e is already on another queue:
+// linking it here would corrupt both lists. wq.lock is held.
+func (wq *WaitQueueHead) checkEntry(e *WaitQueueEntry) {
+	if h := e.head; h != 0 && h != wq.addr() {
+		Pr(KERN_EMERG).S("Kernel panic: wait-queue entry ").X(uint64(e.addr())).S(" of pid ").
+			I(int64(e.task.ptr().Pid)).S(" is already on queue ").X(uint64(h)).Emit()
+		DumpStack()
+		die(StatusBug)
+	}
+}
+
+// PrepareToWait queues e (if it is not queued yet) as a non-exclusive
+// waiter and sets the current task's state (prepare_to_wait).
+func (wq *WaitQueueHead) PrepareToWait(e *WaitQueueEntry, state int32) {
+	e.flags &^= WQ_FLAG_EXCLUSIVE
+	fl := wq.lock.Lock()
+	wq.checkEntry(e)
+	if e.head == 0 {
+		wq.addHead(e)
 	}
 	SetCurrentState(state)
 	wq.lock.Unlock(fl)
 }
 
-// FinishWait makes the task running and takes it off the queue.
-func (wq *WaitQueue) FinishWait() {
-	t := Current()
-	SetCurrentState(TASK_RUNNING)
+// PrepareToWaitExclusive is PrepareToWait for an exclusive waiter, queued
+// at the tail (prepare_to_wait_exclusive).
+func (wq *WaitQueueHead) PrepareToWaitExclusive(e *WaitQueueEntry, state int32) {
+	e.flags |= WQ_FLAG_EXCLUSIVE
 	fl := wq.lock.Lock()
-	for i, r := range wq.waiters {
-		if r == refOf(t) {
-			wq.waiters[i] = 0
+	wq.checkEntry(e)
+	if e.head == 0 {
+		wq.addTail(e)
+	}
+	SetCurrentState(state)
+	wq.lock.Unlock(fl)
+}
+
+// prepareToWaitEvent is Linux's prepare_to_wait_event, the step of the
+// wait_event loops: like PrepareToWait(Exclusive), except that, if
+// signals end the wait, an interruptible sleep with a signal pending is
+// not entered: e is taken off and -ERESTARTSYS returned.
+func (wq *WaitQueueHead) prepareToWaitEvent(e *WaitQueueEntry, state int32, signals bool) int64 {
+	fl := wq.lock.Lock()
+	wq.checkEntry(e)
+	if signals && signalPendingState(state, Current()) {
+		if e.head != 0 {
+			wq.del(e)
 		}
+		wq.lock.Unlock(fl)
+		return -ERESTARTSYS
+	}
+	if e.head == 0 {
+		if e.flags&WQ_FLAG_EXCLUSIVE != 0 {
+			wq.addTail(e)
+		} else {
+			wq.addHead(e)
+		}
+	}
+	SetCurrentState(state)
+	wq.lock.Unlock(fl)
+	return 0
+}
+
+// FinishWait makes the current task running and takes e off the queue
+// if a wake-up has not already (finish_wait).
+func (wq *WaitQueueHead) FinishWait(e *WaitQueueEntry) {
+	SetCurrentState(TASK_RUNNING)
+	if !e.queued() {
+		return
+	}
+	fl := wq.lock.Lock()
+	if e.head != 0 {
+		wq.del(e)
 	}
 	wq.lock.Unlock(fl)
 }
 
-// WakeUp wakes every task on the queue (Linux's wake_up_all; the tasks
-// re-check their conditions). Callable from any context.
-func (wq *WaitQueue) WakeUp() int {
+// wakeUpLocked is __wake_up_common: it wakes the non-exclusive waiters
+// and nrExclusive exclusive ones (0: all), and returns how many tasks it
+// woke. wq.lock is held.
+func (wq *WaitQueueHead) wakeUpLocked(nrExclusive int) int {
+	n := 0
+	for a := wq.first; a != 0; {
+		e := entryAt(a)
+		a = e.next // e may be reused once it is off the queue
+		exclusive := e.flags&WQ_FLAG_EXCLUSIVE != 0
+		if !tryToWakeUp(e.task.ptr(), TASK_NORMAL) {
+			continue // already running: it is no wake-up
+		}
+		wq.del(e)
+		n++
+		if exclusive {
+			nrExclusive--
+			if nrExclusive == 0 {
+				break
+			}
+		}
+	}
+	return n
+}
+
+// WakeUp wakes every non-exclusive waiter and one exclusive waiter
+// (wake_up) and returns how many tasks it woke. Any context.
+func (wq *WaitQueueHead) WakeUp() int { return wq.WakeUpNr(1) }
+
+// WakeUpAll wakes every waiter (wake_up_all). Any context.
+func (wq *WaitQueueHead) WakeUpAll() int { return wq.WakeUpNr(0) }
+
+// WakeUpNr wakes every non-exclusive waiter and n exclusive ones, all of
+// them if n is 0 (wake_up_nr). Any context.
+func (wq *WaitQueueHead) WakeUpNr(n int) int {
+	fl := wq.lock.Lock()
+	woken := wq.wakeUpLocked(n)
+	wq.lock.Unlock(fl)
+	return woken
+}
+
+// WaitQueueActive reports whether anyone waits on wq (waitqueue_active);
+// a hint unless the caller holds what the waiters check.
+func (wq *WaitQueueHead) WaitQueueActive() bool {
+	return atomic.LoadUintptr(&wq.first) != 0
+}
+
+// Waiters counts the entries on wq (for tests and reports).
+func (wq *WaitQueueHead) Waiters() int {
 	fl := wq.lock.Lock()
 	n := 0
-	for _, r := range wq.waiters {
-		if r != 0 && WakeUpProcess(r.ptr()) {
-			n++
-		}
+	for a := wq.first; a != 0; a = entryAt(a).next {
+		n++
 	}
 	wq.lock.Unlock(fl)
 	return n
 }
-
-// WaitEvent sleeps until cond() is true (wait_event_interruptible without
-// signals). Task context only; it may sleep.
-func (wq *WaitQueue) WaitEvent(cond func() bool) {
-	MightSleep()
-	for {
-		wq.PrepareToWait(TASK_INTERRUPTIBLE)
-		if cond() {
-			break
-		}
-		ScheduleFromTask()
-	}
-	wq.FinishWait()
-}
-
-// System calls private to this kernel (see linux/table.go).
-const (
-	sysSchedule = 500
-	sysMsleep   = 501
-)
-
-// ScheduleFromTask is schedule() for task context: through a system call,
-// so that the Go runtime hands the thread's P on while the task sleeps.
-func ScheduleFromTask() {
-	syscall.Syscall(sysSchedule, 0, 0, 0)
-}
-
-// Msleep sleeps for at least ms milliseconds. It may sleep, so calling
-// it in atomic context is reported (might_sleep).
-func Msleep(ms int) {
-	MightSleep()
-	syscall.Syscall(sysMsleep, uintptr(ms), 0, 0)
-}
-
-// ScheduleDirect calls schedule() on the kernel stack without telling the
-// Go runtime (no system call). It exists for the debugging demos and
-// tests that need to call schedule() in a context where a system call
-// would change what is being shown (for example with interrupts off).
-func ScheduleDirect() { callSchedule() }

@@ -8,9 +8,10 @@ import (
 
 // The console as a file: writes go to the serial port; a read sleeps on a
 // wait queue until the UART's receive interrupt has put bytes in the
-// console's ring.
+// console's ring and woken it. No polling: a reader costs nothing until
+// a byte arrives.
 
-var consoleWait kernel.WaitQueue
+var consoleWait kernel.WaitQueueHead
 
 func consoleWrite(b []byte) { console.Write(b) }
 
@@ -18,21 +19,22 @@ func consoleRead(b []byte, nonblock bool) int64 {
 	if len(b) == 0 {
 		return 0
 	}
-	for {
-		consoleWait.PrepareToWait(kernel.TASK_INTERRUPTIBLE)
-		if n := console.ReadBuffered(b); n > 0 || nonblock {
-			consoleWait.FinishWait()
-			if n == 0 {
-				return -EAGAIN
-			}
-			return int64(n)
-		}
-		if kernel.SignalPending() {
-			consoleWait.FinishWait()
-			return -kernel.ERESTARTSYS // a tty read restarts after SA_RESTART
-		}
-		kernel.Schedule()
+	n := 0
+	ready := func() bool {
+		n = console.ReadBuffered(b)
+		return n > 0
 	}
+	if nonblock {
+		if !ready() {
+			return -EAGAIN
+		}
+		return int64(n)
+	}
+	// A tty read restarts after a SA_RESTART handler (-ERESTARTSYS).
+	if r := consoleWait.WaitEventInterruptible(ready); r != 0 {
+		return r
+	}
+	return int64(n)
 }
 
 // consoleInterrupt is the UART's handler (hardirq context).

@@ -1,139 +1,252 @@
 package linux
 
 import (
+	"unsafe"
+
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/addr"
 	"gopreempt/kernel"
 )
 
-// futex: the runtime's only way to put a thread to sleep (futexsleep,
-// futexwakeup: lock_futex.go and the note mechanism). FUTEX_WAIT sleeps
-// if *uaddr still holds val, FUTEX_WAKE wakes up to n sleepers on uaddr
-// (man 2 futex). Waiters hang in a small hash table of buckets, each with
-// its own lock. The check of *uaddr and the queueing happen under the
-// bucket lock, and a waker takes the same lock, so a wake-up between the
-// check and the sleep cannot be lost: the waiter is already queued and
-// its state already TASK_INTERRUPTIBLE.
+// futex(2): the Go runtime's only way to put a thread to sleep
+// (futexsleep and futexwakeup, behind every lock and note), after Linux's
+// kernel/futex/waitwake.c and core.c.
+//
+// FUTEX_WAIT(uaddr, val, timeout) sleeps if *uaddr still holds val;
+// FUTEX_WAKE(uaddr, n) wakes up to n sleepers on uaddr. The _BITSET
+// variants carry a 32-bit mask (val3): a wake wakes only the waiters
+// whose mask shares a bit with its own, and WAIT_BITSET's timeout is an
+// absolute time, on CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME, on
+// CLOCK_REALTIME. There is one process, so a futex's key is its address,
+// and FUTEX_PRIVATE_FLAG changes nothing.
+//
+// Waiters hang in a hash table of buckets: each bucket a raw lock and a
+// list of futex_q, in the order they came. The hash mixes every bit of
+// the address (a multiplicative hash, where Linux runs jhash over the
+// key): the runtime's m structures are 2048-byte aligned, and a hash of
+// the low bits alone put every sleeping thread in one bucket. There are
+// 256 buckets per possible CPU, rounded to a power of two, as Linux's
+// futex_hash_size. A futex_q lives on the waiter's kernel stack (Linux's
+// futex_wait does the same), so the lists have no capacity to exhaust.
+//
+// The race that futexes exist for: the value check and the queueing
+// happen under the bucket lock, and a waker takes the same lock before it
+// looks for waiters, so a wake-up that comes after the check finds the
+// waiter queued, with its state already TASK_INTERRUPTIBLE. A waker
+// unlinks the futex_q it wakes under the lock (futex_wake_mark); the
+// waiter, once running, takes the lock to learn whether it was unlinked
+// (woken) or must unlink itself (timeout, signal, spurious wake-up:
+// futex_unqueue). Waking happens under the bucket lock, so the waiter's
+// stack frame, and its futex_q, outlive every access by the waker.
+//
+// SYSCALL context: no allocation, no heap pointer stores.
 const (
 	FUTEX_WAIT           = 0
 	FUTEX_WAKE           = 1
-	FUTEX_PRIVATE_FLAG   = 128
-	FUTEX_CLOCK_REALTIME = 256
 	FUTEX_WAIT_BITSET    = 9
 	FUTEX_WAKE_BITSET    = 10
-	futexBuckets         = 64
+	FUTEX_PRIVATE_FLAG   = 128
+	FUTEX_CLOCK_REALTIME = 256
+	FUTEX_CMD_MASK       = 0x7f // op without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+
+	FUTEX_BITSET_MATCH_ANY = 0xffffffff
 )
 
-type futexBucket struct {
-	lock    amd64.RawLock
-	waiters [64]*kernel.Task // fixed: at most this many waiters per bucket
+const (
+	futexHashBits = 14 // 256 * MaxCPUs (64) buckets
+	futexBuckets  = 1 << futexHashBits
+)
+
+// futexQ is a waiter (Linux's struct futex_q), on its kernel stack.
+type futexQ struct {
+	key        uintptr // the futex's address
+	bitset     uint32
+	task       uintptr // *kernel.Task
+	next, prev uintptr // *futexQ in the bucket; 0 at the ends
+	queued     bool    // on the bucket's list; changed under its lock
 }
 
-var futexTable [futexBuckets]futexBucket
+type futexBucket struct {
+	lock        amd64.RawLock
+	first, last uintptr // *futexQ
+}
 
-// The waiters are stored as task pointers in kernel memory (BSS). Tasks
-// are outside the Go heap, so the write barrier, when on, only records
-// addresses the collector ignores; but kernel context must not run write
-// barriers at all, so the slots are written through storeTask.
+var futexQueues [futexBuckets]futexBucket
 
-func bucketOf(uaddr uintptr) *futexBucket { return &futexTable[(uaddr>>2)%futexBuckets] }
+func futexQAt(a uintptr) *futexQ { return (*futexQ)(addr.Ptr(a)) }
+
+func (q *futexQ) addr() uintptr { return uintptr(unsafe.Pointer(q)) }
+
+// futexHash picks uaddr's bucket: Fibonacci hashing, the top bits of the
+// address times 2^64/phi, which depend on every bit of the address.
+func futexHash(uaddr uintptr) *futexBucket {
+	return &futexQueues[(uint64(uaddr)*0x9e3779b97f4a7c15)>>(64-futexHashBits)]
+}
+
+// queue appends q (futex_queue); b.lock is held.
+func (b *futexBucket) queue(q *futexQ) {
+	q.next, q.prev = 0, b.last
+	if b.last != 0 {
+		futexQAt(b.last).next = q.addr()
+	} else {
+		b.first = q.addr()
+	}
+	b.last = q.addr()
+	q.queued = true
+}
+
+// unqueue unlinks q (__futex_unqueue); b.lock is held.
+func (b *futexBucket) unqueue(q *futexQ) {
+	if q.prev != 0 {
+		futexQAt(q.prev).next = q.next
+	} else {
+		b.first = q.next
+	}
+	if q.next != 0 {
+		futexQAt(q.next).prev = q.prev
+	} else {
+		b.last = q.prev
+	}
+	q.next, q.prev, q.queued = 0, 0, false
+}
 
 func sysFutex(f *amd64.TrapFrame) int64 {
-	uaddr, op, val := uintptr(f.RDI), f.RSI&^(FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME), uint32(f.RDX)
-	switch op {
+	uaddr, op, val, val3 := uintptr(f.RDI), uint32(f.RSI), uint32(f.RDX), uint32(f.R9)
+	cmd := op & FUTEX_CMD_MASK
+	if op&FUTEX_CLOCK_REALTIME != 0 && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET {
+		return -ENOSYS // Linux's do_futex
+	}
+	switch cmd {
 	case FUTEX_WAIT, FUTEX_WAIT_BITSET:
-		timeout := int64(-1)
+		if cmd == FUTEX_WAIT {
+			val3 = FUTEX_BITSET_MATCH_ANY
+		}
+		deadline := int64(-1)
 		if f.R10 != 0 {
 			ts := userTimespec(uintptr(f.R10))
-			timeout = ts.Sec*1e9 + ts.Nsec
-			if op == FUTEX_WAIT_BITSET { // absolute deadline
-				now, _ := clockNow(CLOCK_MONOTONIC)
-				if f.RSI&FUTEX_CLOCK_REALTIME != 0 {
-					now, _ = clockNow(CLOCK_REALTIME)
-				}
-				timeout -= now
-				if timeout < 0 {
-					return -ETIMEDOUT
-				}
+			if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
+				return -EINVAL
 			}
+			deadline = futexDeadline(cmd, op&FUTEX_CLOCK_REALTIME != 0, ts.Sec*1e9+ts.Nsec)
 		}
-		return FutexWait(uaddr, val, timeout)
+		return FutexWait(uaddr, val, val3, deadline)
 	case FUTEX_WAKE, FUTEX_WAKE_BITSET:
-		return int64(FutexWake(uaddr, int(val)))
+		if cmd == FUTEX_WAKE {
+			val3 = FUTEX_BITSET_MATCH_ANY
+		}
+		return FutexWake(uaddr, int32(val), val3)
 	}
 	return -ENOSYS
 }
 
-// FutexWait sleeps while *uaddr == val, until FutexWake or the timeout
-// (ns; negative for none) or a signal. Returns 0, -EAGAIN, -ETIMEDOUT,
-// or -ERESTARTSYS/-EINTR for a signal.
-func FutexWait(uaddr uintptr, val uint32, timeout int64) int64 {
-	t := kernel.Current()
-	b := bucketOf(uaddr)
-	fl := b.lock.Lock()
-	if *userU32(uaddr) != val {
-		b.lock.Unlock(fl)
-		return -EAGAIN
+// futexDeadline turns a timeout into a Nanotime deadline
+// (futex_init_timeout): FUTEX_WAIT's is relative to now, WAIT_BITSET's
+// absolute, on CLOCK_REALTIME if asked (Realtime is Nanotime plus a
+// constant, so the conversion is exact).
+func futexDeadline(cmd uint32, realtime bool, ns int64) int64 {
+	now := int64(kernel.Nanotime())
+	switch {
+	case cmd == FUTEX_WAIT:
+		ns += now
+	case realtime:
+		ns -= kernel.Realtime() - now
 	}
-	slot := -1
-	for i := range b.waiters {
-		if b.waiters[i] == nil {
-			slot = i
-			break
-		}
+	if ns < 0 {
+		ns = 0
 	}
-	if slot < 0 {
-		b.lock.Unlock(fl)
-		kernel.Pr(kernel.KERN_WARNING).S("futex: bucket full, waiting by polling").Emit()
-		return -EAGAIN
-	}
-	storeTask(&b.waiters[slot], t)
-	t.FutexKey = uaddr
-	kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
-	b.lock.Unlock(fl)
-
-	expired := kernel.ScheduleTimeout(timeout)
-
-	fl = b.lock.Lock()
-	woken := t.FutexKey == 0
-	if !woken {
-		storeTask(&b.waiters[slot], nil)
-		t.FutexKey = 0
-	}
-	kernel.SetCurrentState(kernel.TASK_RUNNING)
-	b.lock.Unlock(fl)
-	if !woken && expired {
-		return -ETIMEDOUT
-	}
-	if !woken && kernel.SignalPending() {
-		// Ended by a signal: Linux restarts an untimed wait after a
-		// SA_RESTART handler and fails a timed one with EINTR (the
-		// runtime's futexsleep takes either as a spurious wake-up).
-		if timeout < 0 {
-			return -kernel.ERESTARTSYS
-		}
-		return -EINTR
-	}
-	return 0
+	return ns
 }
 
-// FutexWake wakes up to n tasks waiting on uaddr and returns how many.
-func FutexWake(uaddr uintptr, n int) int {
-	b := bucketOf(uaddr)
+// FutexWait sleeps while *uaddr == val until a FutexWake whose bitset
+// meets bitset, the deadline (Nanotime; negative for none), or a signal
+// (futex_wait). It returns 0 when woken, -EAGAIN if *uaddr != val,
+// -EINVAL for a misaligned address or an empty bitset, -ETIMEDOUT, and
+// for a signal -ERESTARTSYS (untimed: restarted after a SA_RESTART
+// handler) or -ERESTART_RESTARTBLOCK (timed: -EINTR after a handler).
+func FutexWait(uaddr uintptr, val, bitset uint32, deadline int64) int64 {
+	if bitset == 0 || uaddr%4 != 0 {
+		return -EINVAL
+	}
+	var q futexQ
+	q.key, q.bitset, q.task = uaddr, bitset, uintptr(unsafe.Pointer(kernel.Current()))
+	b := futexHash(uaddr)
+	for {
+		// futex_wait_setup: check the value and queue, under the lock.
+		fl := b.lock.Lock()
+		if *userU32(uaddr) != val {
+			b.lock.Unlock(fl)
+			return -EAGAIN
+		}
+		b.queue(&q)
+		kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
+		b.lock.Unlock(fl)
+
+		// futex_wait_queue: sleep, unless already woken.
+		if deadline < 0 {
+			kernel.Schedule()
+		} else if now := int64(kernel.Nanotime()); now < deadline {
+			kernel.ScheduleTimeout(deadline - now)
+		}
+		kernel.SetCurrentState(kernel.TASK_RUNNING)
+
+		// futex_unqueue: still queued means nobody woke us.
+		fl = b.lock.Lock()
+		woken := !q.queued
+		if !woken {
+			b.unqueue(&q)
+		}
+		b.lock.Unlock(fl)
+		switch {
+		case woken:
+			return 0
+		case deadline >= 0 && int64(kernel.Nanotime()) >= deadline:
+			return -ETIMEDOUT
+		case kernel.SignalPending() && deadline < 0:
+			return -kernel.ERESTARTSYS
+		case kernel.SignalPending():
+			return -kernel.ERESTART_RESTARTBLOCK
+		}
+		// A spurious wake-up: check the value and sleep again.
+	}
+}
+
+// FutexWake wakes up to n waiters on uaddr whose bitset meets bitset and
+// returns how many it woke (futex_wake). As Linux, n <= 0 still wakes
+// one. -EINVAL for an empty bitset or a misaligned address.
+func FutexWake(uaddr uintptr, n int32, bitset uint32) int64 {
+	if bitset == 0 || uaddr%4 != 0 {
+		return -EINVAL
+	}
+	b := futexHash(uaddr)
 	fl := b.lock.Lock()
-	woken := 0
-	for i := range b.waiters {
+	woken := int32(0)
+	for a := b.first; a != 0; {
+		q := futexQAt(a)
+		a = q.next
+		if q.key != uaddr || q.bitset&bitset == 0 {
+			continue
+		}
+		b.unqueue(q) // futex_wake_mark: unlinked means woken
+		kernel.WakeUpProcess((*kernel.Task)(addr.Ptr(q.task)))
+		woken++
 		if woken >= n {
 			break
 		}
-		t := b.waiters[i]
-		if t == nil || t.FutexKey != uaddr {
-			continue
-		}
-		storeTask(&b.waiters[i], nil)
-		t.FutexKey = 0
-		kernel.WakeUpProcess(t)
-		woken++
 	}
 	b.lock.Unlock(fl)
-	return woken
+	return int64(woken)
+}
+
+// FutexWaiters counts the tasks queued on uaddr (for tests and reports).
+func FutexWaiters(uaddr uintptr) int {
+	b := futexHash(uaddr)
+	fl := b.lock.Lock()
+	n := 0
+	for a := b.first; a != 0; a = futexQAt(a).next {
+		if futexQAt(a).key == uaddr {
+			n++
+		}
+	}
+	b.lock.Unlock(fl)
+	return n
 }

@@ -49,7 +49,7 @@ func sysExit(f *amd64.TrapFrame) int64 {
 	if t.ClearChildTID != 0 {
 		// What the runtime's thread exit waits for (man 2 set_tid_address).
 		*userU32(t.ClearChildTID) = 0
-		FutexWake(t.ClearChildTID, 1)
+		FutexWake(t.ClearChildTID, 1, FUTEX_BITSET_MATCH_ANY)
 	}
 	kernel.DoExit(int32(f.RDI))
 	return 0
@@ -88,6 +88,10 @@ func sysSchedYield(f *amd64.TrapFrame) int64 {
 // sysSchedule is schedule() reached from task context (wait_event in a
 // kthread): as a system call, so that the runtime hands the P on.
 func sysSchedule(f *amd64.TrapFrame) int64 {
+	if f.RDI != 0 { // schedule_timeout(ns) for a timed wait from task context
+		kernel.ScheduleTimeout(int64(f.RDI))
+		return 0
+	}
 	kernel.Schedule()
 	return 0
 }
