@@ -17,10 +17,8 @@ func dupFile(old, nfd int, cloexec bool) int64 {
 	switch src.kind {
 	case fileEventfd, fileEpoll:
 		return -EINVAL
-	case filePipeRead:
-		pipes[src.pipe].readers++
-	case filePipeWrite:
-		pipes[src.pipe].writers++
+	case filePipeRead, filePipeWrite:
+		pipeDupEnd(src)
 	case fileTmpfs:
 		openFiles[src.of].refs++
 	}

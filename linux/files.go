@@ -2,6 +2,7 @@ package linux
 
 import (
 	"gopreempt/arch/amd64"
+	"gopreempt/kernel"
 )
 
 // The file table. There is one process, so one table. A file is a small
@@ -10,7 +11,7 @@ import (
 // files and directories of the tmpfs, which name an open file description
 // (sys_fs.go). The runtime and the os package probe /sys and /proc files
 // at start-up; the tmpfs has neither, so they get ENOENT, as they expect.
-const maxFiles = 64
+const maxFiles = 1024 // Linux's default RLIMIT_NOFILE
 
 const (
 	fileFree = iota
@@ -27,11 +28,12 @@ type file struct {
 	nonblock bool
 	cloexec  bool
 
-	counter uint64 // eventfd
+	counter uint64               // eventfd
+	wait    kernel.WaitQueueHead // eventfd: blocked reads and writes
 
 	epoll epollState // epoll
 
-	pipe int // index into pipes for pipe ends
+	pipe uintptr // *pipeInode for pipe ends (pipe.go)
 
 	of int // tmpfs: index into openFiles (sys_fs.go)
 }
@@ -97,6 +99,8 @@ func releaseFile(fp *file) int {
 	switch fp.kind {
 	case filePipeRead, filePipeWrite:
 		closePipeEnd(fp)
+	case fileEpoll:
+		epollRelease(&fp.epoll)
 	case fileTmpfs:
 		last = dropOpenFile(fp.of)
 	}

@@ -15,10 +15,25 @@ import (
 // early (netpollBreak). So epoll_pwait must really block, with a timeout,
 // and an eventfd write must really wake it.
 //
-// Readiness is computed when asked (level-triggered): an eventfd is
-// readable when its counter is non-zero, a pipe when it holds data. Tasks
-// sleeping in epoll_pwait wait on one wait list; any change that may
-// make a file ready wakes them all, and each checks its own interest list.
+// An epoll instance's interest list is a linked list of epitems (Linux's
+// struct epitem) from an object cache: any number of fds, ENOMEM when
+// memory runs out. Readiness is computed when asked (level-triggered, so
+// EPOLLET is taken as level-triggered: more reports, never fewer): an
+// eventfd is readable when its counter is non-zero, a pipe when it holds
+// data.
+//
+// epoll_pwait waits on one wait queue, pollWait, where Linux has one per
+// file and a callback per watch (ep_poll_callback): every change that
+// may make a file ready wakes all of pollWait's waiters (wakePollers),
+// and each looks at its own interest list again. That costs a herd of
+// wake-ups when many threads poll, never a lost one: a waiter queues
+// before it looks (wait_event). A blocking eventfd read or write waits on
+// the eventfd's own queue (fs/eventfd.c's ctx->wqh), so that it sleeps
+// through the runtime's netpoll traffic.
+//
+// SYSCALL context: no allocation, no heap pointer stores. The ready
+// events are gathered under the instance's lock into a buffer on the
+// kernel stack and copied out after it.
 const (
 	EPOLL_CTL_ADD = 1
 	EPOLL_CTL_DEL = 2
@@ -32,18 +47,26 @@ const (
 
 	EFD_NONBLOCK = 0x800
 
-	maxInterest = 16
+	epollBatch = 64 // events gathered per look
 )
 
-type interest struct {
+// epitem is one watched fd, linked from its instance.
+type epitem struct {
+	next   uintptr // *epitem
 	fd     int32
 	events uint32
 	data   uint64
 }
 
+var epitemCache = kmemCache{size: unsafe.Sizeof(epitem{})}
+
+func epitemAt(a uintptr) *epitem { return (*epitem)(addr.Ptr(a)) }
+
+// epollState is an epoll instance (Linux's struct eventpoll), in its file.
 type epollState struct {
-	n    int
-	list [maxInterest]interest
+	lock  amd64.RawLock
+	items uintptr // *epitem
+	n     int32
 }
 
 // epollEvent is struct epoll_event, which is packed on x86-64.
@@ -52,61 +75,94 @@ type epollEvent struct {
 	data   [2]uint32
 }
 
-// pollWaiters are the tasks blocked in epoll_pwait.
-var pollWaiters struct {
-	lock  amd64.RawLock
-	tasks [64]uintptr
-}
+// pollWait is where epoll_pwait sleeps.
+var pollWait kernel.WaitQueueHead
+
+// wakePollers wakes every task in epoll_pwait to look again. Any
+// context.
+func wakePollers() { pollWait.WakeUpAll() }
 
 func sysEpollCreate1(f *amd64.TrapFrame) int64 {
-	return int64(allocFile(fileEpoll))
+	fd := allocFile(fileEpoll)
+	if fd >= 0 && f.RDI&O_CLOEXEC != 0 {
+		files.f[fd].cloexec = true
+	}
+	return int64(fd)
+}
+
+// epollRelease frees an instance's watches when its file is closed.
+func epollRelease(e *epollState) {
+	fl := e.lock.Lock()
+	a := e.items
+	e.items, e.n = 0, 0
+	e.lock.Unlock(fl)
+	for a != 0 {
+		next := epitemAt(a).next
+		epitemCache.release(a)
+		a = next
+	}
 }
 
 func sysEpollCtl(f *amd64.TrapFrame) int64 {
 	ep := fileOf(f.RDI)
-	if ep == nil || ep.kind != fileEpoll {
-		return -EBADF
-	}
 	fd := int32(f.RDX)
-	if fileOf(uint64(fd)) == nil {
+	if ep == nil || fileOf(uint64(fd)) == nil {
 		return -EBADF
 	}
 	if fileOf(uint64(fd)).kind == fileTmpfs {
 		return -EPERM // a regular file or directory is always ready: Linux refuses it
 	}
-	e := &ep.epoll
-	i := 0
-	for i < e.n && e.list[i].fd != fd {
-		i++
-	}
-	switch f.RSI {
-	case EPOLL_CTL_ADD:
-		if i < e.n {
-			return -EEXIST
-		}
-		if e.n == maxInterest {
-			return -ENOMEM
-		}
-		ev := (*epollEvent)(addr.Ptr(uintptr(f.R10)))
-		e.list[e.n] = interest{fd, ev.events, uint64(ev.data[0]) | uint64(ev.data[1])<<32}
-		e.n++
-	case EPOLL_CTL_MOD:
-		if i == e.n {
-			return -ENOENT
-		}
-		ev := (*epollEvent)(addr.Ptr(uintptr(f.R10)))
-		e.list[i].events = ev.events
-		e.list[i].data = uint64(ev.data[0]) | uint64(ev.data[1])<<32
-	case EPOLL_CTL_DEL:
-		if i == e.n {
-			return -ENOENT
-		}
-		e.n--
-		e.list[i] = e.list[e.n]
-	default:
+	if ep.kind != fileEpoll || f.RDX == f.RDI {
 		return -EINVAL
 	}
-	return 0
+	op := f.RSI
+	var ev epollEvent
+	if op != EPOLL_CTL_DEL {
+		ev = *(*epollEvent)(addr.Ptr(uintptr(f.R10)))
+	}
+	data := uint64(ev.data[0]) | uint64(ev.data[1])<<32
+	var fresh uintptr
+	if op == EPOLL_CTL_ADD {
+		if fresh = epitemCache.alloc(); fresh == 0 {
+			return -ENOMEM
+		}
+	}
+	e := &ep.epoll
+	fl := e.lock.Lock()
+	link := &e.items
+	for *link != 0 && epitemAt(*link).fd != fd {
+		link = &epitemAt(*link).next
+	}
+	r := int64(0)
+	switch {
+	case op == EPOLL_CTL_ADD && *link != 0:
+		r = -EEXIST
+	case op == EPOLL_CTL_ADD:
+		*epitemAt(fresh) = epitem{next: e.items, fd: fd, events: ev.events, data: data}
+		e.items = fresh
+		e.n++
+		fresh = 0
+	case op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL:
+		r = -EINVAL
+	case *link == 0:
+		r = -ENOENT
+	case op == EPOLL_CTL_MOD:
+		it := epitemAt(*link)
+		it.events, it.data = ev.events, data
+	default: // EPOLL_CTL_DEL
+		gone := *link
+		*link = epitemAt(gone).next
+		e.n--
+		fresh = gone
+	}
+	e.lock.Unlock(fl)
+	if fresh != 0 {
+		epitemCache.release(fresh) // unused, or deleted
+	}
+	if r == 0 && op != EPOLL_CTL_DEL {
+		wakePollers() // the new watch may be ready already
+	}
+	return r
 }
 
 // readiness returns the EPOLL* bits that hold now for fd.
@@ -122,108 +178,65 @@ func readiness(fd int32) uint32 {
 			r |= EPOLLIN
 		}
 		return r
-	case filePipeRead:
+	case filePipeRead, filePipeWrite:
 		return pipeReadiness(fp)
-	case filePipeWrite:
-		return EPOLLOUT
 	case fileConsole:
 		return EPOLLOUT
 	}
 	return 0
 }
 
-// collect writes the ready events of ep into the caller's array.
-func collect(ep *epollState, events uintptr, max int) int {
+// collect gathers up to len(out) ready events of e.
+func collect(e *epollState, out []epollEvent) int {
 	n := 0
-	for i := 0; i < ep.n && n < max; i++ {
-		in := &ep.list[i]
-		r := readiness(in.fd) & (in.events | EPOLLERR | EPOLLHUP)
+	fl := e.lock.Lock()
+	for a := e.items; a != 0 && n < len(out); a = epitemAt(a).next {
+		it := epitemAt(a)
+		r := readiness(it.fd) & (it.events | EPOLLERR | EPOLLHUP)
 		if r == 0 {
 			continue
 		}
-		ev := (*epollEvent)(addr.Ptr(events + uintptr(n)*unsafe.Sizeof(epollEvent{})))
-		ev.events = r
-		ev.data[0], ev.data[1] = uint32(in.data), uint32(in.data>>32)
+		out[n].events = r
+		out[n].data[0], out[n].data[1] = uint32(it.data), uint32(it.data>>32)
 		n++
 	}
+	e.lock.Unlock(fl)
 	return n
 }
 
 func sysEpollPwait(f *amd64.TrapFrame) int64 {
 	epf := fileOf(f.RDI)
-	if epf == nil || epf.kind != fileEpoll {
+	if epf == nil {
 		return -EBADF
 	}
-	events, max, timeout := uintptr(f.RSI), int(f.RDX), int64(int32(f.R10))
-	if max <= 0 {
+	events, max, timeout := uintptr(f.RSI), int(int32(f.RDX)), int64(int32(f.R10))
+	if epf.kind != fileEpoll || max <= 0 {
 		return -EINVAL
 	}
-	var deadline uint64
-	if timeout > 0 {
-		deadline = kernel.Nanotime() + uint64(timeout)*1e6
+	var buf [epollBatch]epollEvent
+	out := buf[:min(max, epollBatch)]
+	n := 0
+	ready := func() bool {
+		n = collect(&epf.epoll, out)
+		return n > 0
 	}
-	t := kernel.Current()
-	for {
-		// Announce the sleep before looking, so that a wake-up after the
-		// look is not lost (see kernel.SetCurrentState).
-		slot := addPollWaiter(t)
-		kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
-		if n := collect(&epf.epoll, events, max); n > 0 || timeout == 0 {
-			kernel.SetCurrentState(kernel.TASK_RUNNING)
-			removePollWaiter(slot)
-			return int64(n)
+	switch {
+	case timeout == 0:
+		ready()
+	case timeout < 0:
+		if pollWait.WaitEventInterruptible(ready) != 0 {
+			return -EINTR // epoll_wait is never restarted (Linux's ep_poll)
 		}
-		now := kernel.Nanotime()
-		if timeout > 0 && now >= deadline {
-			kernel.SetCurrentState(kernel.TASK_RUNNING)
-			removePollWaiter(slot)
-			return 0
-		}
-		if kernel.SignalPending() {
-			// epoll_wait is never restarted (Linux's ep_poll).
-			kernel.SetCurrentState(kernel.TASK_RUNNING)
-			removePollWaiter(slot)
+	default:
+		if pollWait.WaitEventInterruptibleTimeout(ready, timeout*1e6) < 0 {
 			return -EINTR
 		}
-		wait := int64(-1)
-		if timeout > 0 {
-			wait = int64(deadline - now)
-		}
-		kernel.ScheduleTimeout(wait)
-		removePollWaiter(slot)
 	}
-}
-
-func addPollWaiter(t *kernel.Task) int {
-	fl := pollWaiters.lock.Lock()
-	defer pollWaiters.lock.Unlock(fl)
-	for i := range pollWaiters.tasks {
-		if pollWaiters.tasks[i] == 0 {
-			pollWaiters.tasks[i] = uintptr(unsafe.Pointer(t))
-			return i
-		}
+	size := unsafe.Sizeof(epollEvent{})
+	for i := 0; i < n; i++ {
+		*(*epollEvent)(addr.Ptr(events + uintptr(i)*size)) = out[i]
 	}
-	return -1
-}
-
-func removePollWaiter(slot int) {
-	if slot < 0 {
-		return
-	}
-	fl := pollWaiters.lock.Lock()
-	pollWaiters.tasks[slot] = 0
-	pollWaiters.lock.Unlock(fl)
-}
-
-// wakePollers wakes every task in epoll_pwait to re-check readiness.
-func wakePollers() {
-	fl := pollWaiters.lock.Lock()
-	for _, a := range pollWaiters.tasks {
-		if a != 0 {
-			kernel.WakeUpProcess((*kernel.Task)(addr.Ptr(a)))
-		}
-	}
-	pollWaiters.lock.Unlock(fl)
+	return int64(n)
 }
 
 func sysEventfd2(f *amd64.TrapFrame) int64 {
@@ -232,11 +245,17 @@ func sysEventfd2(f *amd64.TrapFrame) int64 {
 		return int64(fd)
 	}
 	fp := &files.f[fd]
-	fp.counter = f.RDI
+	fp.counter = uint64(uint32(f.RDI))
 	fp.nonblock = f.RSI&EFD_NONBLOCK != 0
+	fp.cloexec = f.RSI&O_CLOEXEC != 0
 	return int64(fd)
 }
 
+// eventfdMax is the largest count an eventfd holds (ULLONG_MAX - 1).
+const eventfdMax = ^uint64(0) - 1
+
+// eventfdRead takes the whole count (eventfd_read), sleeping while it is
+// zero unless the file is non-blocking.
 func eventfdRead(fp *file, b []byte) int64 {
 	if len(b) < 8 {
 		return -EINVAL
@@ -247,25 +266,61 @@ func eventfdRead(fp *file, b []byte) int64 {
 		fp.counter = 0
 		files.lock.Unlock(fl)
 		if v != 0 {
+			fp.wait.WakeUp() // writers waiting for room
+			wakePollers()
 			*(*uint64)(unsafe.Pointer(&b[0])) = v
 			return 8
 		}
 		if fp.nonblock {
 			return -EAGAIN
 		}
-		if sleepUntil(kernel.Nanotime()+1e6, kernel.TASK_INTERRUPTIBLE) != 0 {
-			return -kernel.ERESTARTSYS // a blocking read restarts after SA_RESTART
+		if r := fp.wait.WaitEventInterruptible(func() bool { return fp.counter != 0 }); r != 0 {
+			return r // -ERESTARTSYS: restarted after a SA_RESTART handler
 		}
 	}
 }
 
+// eventfdWrite adds to the count (eventfd_write), sleeping while the sum
+// would pass eventfdMax unless the file is non-blocking.
 func eventfdWrite(fp *file, b []byte) int64 {
 	if len(b) < 8 {
 		return -EINVAL
 	}
-	fl := files.lock.Lock()
-	fp.counter += *(*uint64)(unsafe.Pointer(&b[0]))
-	files.lock.Unlock(fl)
-	wakePollers()
-	return 8
+	v := *(*uint64)(unsafe.Pointer(&b[0]))
+	if v > eventfdMax {
+		return -EINVAL
+	}
+	for {
+		fl := files.lock.Lock()
+		ok := eventfdMax-fp.counter >= v
+		if ok {
+			fp.counter += v
+		}
+		files.lock.Unlock(fl)
+		if ok {
+			fp.wait.WakeUp()
+			wakePollers()
+			return 8
+		}
+		if fp.nonblock {
+			return -EAGAIN
+		}
+		if r := fp.wait.WaitEventInterruptible(func() bool { return eventfdMax-fp.counter >= v }); r != 0 {
+			return r
+		}
+	}
+}
+
+// PollWaiters counts the tasks waiting in epoll_pwait (for tests and
+// reports).
+func PollWaiters() int { return pollWait.Waiters() }
+
+// EventfdWaiters counts the tasks waiting on the eventfd fd; -1 if fd is
+// no eventfd (for tests and reports).
+func EventfdWaiters(fd int) int {
+	fp := fileOf(uint64(fd))
+	if fp == nil || fp.kind != fileEventfd {
+		return -1
+	}
+	return fp.wait.Waiters()
 }

@@ -1,0 +1,87 @@
+package kernel_test
+
+// Waiting costs nothing: with goroutines blocked reading a pipe, an
+// eventfd and the console, the CPUs halt in their idle loops and the
+// blocked tasks are not woken at all (no polling), until something
+// arrives for them.
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"gopreempt/kernel"
+	"gopreempt/linux"
+)
+
+func TestWaitIdleHaltsWhileBlocked(t *testing.T) {
+	r, w := pipe2(t, syscall.O_CLOEXEC)
+	defer syscall.Close(r)
+	defer syscall.Close(w)
+	efd, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC, 0)
+	if e != 0 {
+		t.Fatal(e)
+	}
+	defer syscall.Close(int(efd))
+
+	pipeDone, eventDone := make(chan int), make(chan int)
+	pipeReader := sleeperTask(func() {
+		n, _ := rawRead(r, make([]byte, 8))
+		pipeDone <- n
+	})
+	eventReader := sleeperTask(func() {
+		n, _ := rawRead(int(efd), make([]byte, 8))
+		eventDone <- n
+	})
+	// The console reader stays blocked: nothing types into this run.
+	consoleReader := sleeperTask(func() { rawRead(0, make([]byte, 64)) })
+	readers := []*kernel.Task{pipeReader, eventReader, consoleReader}
+	waitFor(t, "the three readers are asleep", func() bool {
+		pr, _ := linux.PipeWaiters(r)
+		return pr == 1 && linux.EventfdWaiters(int(efd)) == 1 &&
+			asleep(pipeReader) && asleep(eventReader) && asleep(consoleReader)
+	})
+
+	var wakeups [3]uint64
+	for i, tk := range readers {
+		wakeups[i] = tk.Stats.Wakeups
+	}
+	cpus := kernel.OnlineCPUs()
+	before := make([]kernel.CPUStats, cpus)
+	for c := range before {
+		before[c] = kernel.CPUStatsOf(c)
+	}
+	time.Sleep(100 * time.Millisecond)
+	var halts, ticks, ipis uint64
+	for c := range before {
+		s := kernel.CPUStatsOf(c)
+		halts += s.IdleHalts - before[c].IdleHalts
+		ticks += s.Ticks - before[c].Ticks
+		ipis += s.ReschedIPIs - before[c].ReschedIPIs
+	}
+	for i, tk := range readers {
+		if d := tk.Stats.Wakeups - wakeups[i]; d != 0 {
+			t.Errorf("%s reader woken %d times in 100 ms with nothing to read: it polls",
+				[]string{"pipe", "eventfd", "console"}[i], d)
+		}
+	}
+	t.Logf("in 100 ms: %d idle halts, %d timer ticks, %d reschedule IPIs on %d CPUs", halts, ticks, ipis, cpus)
+	if halts == 0 {
+		t.Errorf("no CPU halted in 100 ms while every reader was blocked")
+	}
+	// Each halt ends with an interrupt; with nothing to read, they are
+	// the timer's and the IPIs of the wake-ups that sleeping on timers
+	// (this test's own, the runtime's sysmon) causes.
+	if halts > ticks+ipis+uint64(4*cpus) {
+		t.Errorf("%d idle halts but only %d ticks and %d IPIs to end them", halts, ticks, ipis)
+	}
+
+	rawWrite(w, []byte("x"))
+	if n := <-pipeDone; n != 1 {
+		t.Fatalf("the pipe reader got %d bytes, want 1", n)
+	}
+	rawWrite(int(efd), []byte{3, 0, 0, 0, 0, 0, 0, 0})
+	if n := <-eventDone; n != 8 {
+		t.Fatalf("the eventfd reader got %d bytes, want 8", n)
+	}
+}
