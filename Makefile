@@ -16,7 +16,7 @@ QEMURUN := $(CURDIR)/bin/qemurun
 
 # Packages whose tests run on the host, and packages whose tests run
 # inside the kernel under QEMU (each imports gopreempt/internal/ktest).
-HOST_PKGS   := ./boot/... ./rtc ./acpi ./arch/amd64 ./internal/... ./cmd/... ./tests/... ./fs/dirent ./linux
+HOST_PKGS   := ./boot/... ./rtc ./acpi ./arch/amd64 ./internal/... ./cmd/... ./tests/... ./fs/dirent ./linux ./trace/format
 KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso ./signals
 
 # Command line for `make run` and for kernel-mode tests.
@@ -39,6 +39,13 @@ deps-gdb:
 		echo "installing gdb with apt-get"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gdb; }
 
+# Headless Chromium, for the trace timeline's browser test
+# (cmd/tracetool/chromium_test.go) and make trace's screenshot.
+deps-chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium with apt-get"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
 bin/qemurun: deps $(shell find cmd/qemurun internal -name '*.go')
 	$(GO) build -o $@ ./cmd/qemurun
 
@@ -58,11 +65,28 @@ build: bin/qemurun bin/gopreempt.img
 run: build
 	GOPREEMPT_SMP=$${GOPREEMPT_SMP:-4} GOPREEMPT_CMDLINE="$(CMDLINE)" $(QEMURUN) -i bin/gopreempt.elf
 
+# The per-CPU demo with the event tracer on (docs/tracing.md): the trace
+# comes out of the second serial port into bin/trace.bin, and tracetool
+# turns it into bin/trace.json (ui.perfetto.dev, chrome://tracing) and
+# bin/trace.html (a timeline for any browser), and bin/trace.png, the
+# page as headless Chromium draws it. TRACE=classes chooses the events.
+.PHONY: trace deps-chromium
+TRACE ?= all
+trace: build deps-chromium
+	$(GO) build -o bin/tracetool ./cmd/tracetool
+	rm -f bin/trace.bin
+	GOPREEMPT_SMP=$${GOPREEMPT_SMP:-4} GOPREEMPT_TRACE=$(CURDIR)/bin/trace.bin \
+		GOPREEMPT_CMDLINE="loglevel=6 demo=percpu trace=$(TRACE)" $(QEMURUN) -i bin/gopreempt.elf
+	bin/tracetool -summary -elf bin/gopreempt.elf -json bin/trace.json -html bin/trace.html bin/trace.bin
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,420 \
+		--screenshot=$(CURDIR)/bin/trace.png "file://$(CURDIR)/bin/trace.html$(TRACE_VIEW)" 2>/dev/null
+	@echo "trace: bin/trace.json, bin/trace.html, bin/trace.png"
+
 vet:
 	$(KGOENV) $(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
-hosttest: bin/qemurun deps-gdb
+hosttest: bin/qemurun deps-gdb deps-chromium
 	$(GO) test -p 1 -count=1 $(HOST_PKGS)
 
 # The kernel-mode suite runs on one CPU and on four: some tests only mean

@@ -56,6 +56,7 @@ func apply(o cmdline.Options) {
 		kernel.Panic = kernel.PanicExit
 	}
 	kernel.ConsoleLogLevel = o.LogLevel
+	startTrace(o.Trace)
 	kernel.PrintFatalSignals = o.PrintFatalSignals
 	if o.HZ != kernel.HZ {
 		irq.SetHZ(o.HZ)

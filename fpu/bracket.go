@@ -5,6 +5,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
+	"gopreempt/trace"
 )
 
 // kernel_fpu_begin() and kernel_fpu_end().
@@ -92,6 +93,7 @@ func KernelFPUBegin() {
 	if avxUsable() {
 		amd64.Xsetbv(0, xcr0Bracket)
 	}
+	trace.FPUBegin(kernel.Current().Pid)
 }
 
 // KernelFPUEnd closes the bracket KernelFPUBegin opened: the vector
@@ -118,6 +120,7 @@ func KernelFPUEnd() {
 	c.owner = 0
 	amd64.CompilerBarrier()
 	c.depth = 0 // last, after XCR0 is back: see KernelFPUBegin
+	trace.FPUEnd(kernel.Current().Pid)
 	kernel.PreemptEnable()
 }
 

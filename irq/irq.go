@@ -11,6 +11,7 @@ package irq
 import (
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
+	"gopreempt/trace"
 )
 
 // Vectors used by the kernel. 0x20..0x2f would collide with nothing (the
@@ -55,12 +56,20 @@ func Do(f *amd64.TrapFrame) {
 		return
 	}
 	IrqEnter()
+	trace.IRQEnter(v, f.RIP)
+	if v >= VecResched {
+		trace.IPIRecv(uint32(v))
+		if v == VecResched {
+			kernel.TraceReschedIPI()
+		}
+	}
 	if h := handlers[v&255]; h != nil {
 		h()
 	} else {
 		kernel.Pr(kernel.KERN_WARNING).S("irq: unexpected interrupt on vector ").U(v).Emit()
 	}
 	lapicEOI()
+	trace.IRQExit(v)
 	IrqExit()
 }
 

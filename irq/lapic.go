@@ -6,6 +6,7 @@ import (
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/addr"
 	"gopreempt/kernel"
+	"gopreempt/trace"
 )
 
 // The local APIC (SDM Vol. 3A, chapter 11), through the TamaGo project's
@@ -147,4 +148,7 @@ func SetAPICID(cpu int, id uint32) { apicIDs[cpu] = id }
 
 // SendReschedIPI interrupts CPU cpu so that it looks at need_resched on
 // its way out of the interrupt (the work is on the return path).
-func SendReschedIPI(cpu int) { SendIPI(apicIDs[cpu], VecResched) }
+func SendReschedIPI(cpu int) {
+	trace.IPISend(VecResched, cpu)
+	SendIPI(apicIDs[cpu], VecResched)
+}

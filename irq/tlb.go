@@ -6,6 +6,7 @@ import (
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
 	"gopreempt/mm"
+	"gopreempt/trace"
 )
 
 // TLB shootdown. A CPU caches translations in its TLB, and INVLPG only
@@ -53,6 +54,7 @@ func shootdown() {
 	}
 	tlb.acks.Store(0)
 	// ICR destination shorthand 11b: all excluding self (SDM Vol. 3A, 11.6.1).
+	trace.IPISend(VecTLB, -1) // -1: all but this CPU
 	SendIPIShorthand(3<<18, VecTLB)
 	for tlb.acks.Load() < int32(n-1) {
 		amd64.Pause()

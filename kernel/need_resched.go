@@ -1,6 +1,10 @@
 package kernel
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"gopreempt/trace"
+)
 
 // TIF_NEED_RESCHED: "the scheduler wants this CPU back".
 //
@@ -11,9 +15,19 @@ import "sync/atomic"
 // from an interrupt, preempt_enable(), cond_resched(), or any schedule().
 // Remote CPUs set it too, so it is changed atomically.
 
-// SetTskNeedResched marks t for rescheduling.
+// SetTskNeedResched marks t for rescheduling. The tracer records why:
+// in hardirq context it is the tick's doing (the scheduler tick is the
+// only interrupt handler that asks for a reschedule itself); a wake-up
+// says so through setTskNeedReschedBy (trace.go).
 func SetTskNeedResched(t *Task) {
 	atomic.OrUint64(&t.ThreadInfo.Flags, TIF_NEED_RESCHED)
+	if trace.On(trace.Sched) {
+		reason := uint64(reasonRequest)
+		if InIRQ() {
+			reason = reasonTick
+		}
+		trace.NeedResched(t.Pid, reason, int(t.ThreadInfo.CPU))
+	}
 }
 
 // ClearTskNeedResched clears t's reschedule mark (schedule() does it).

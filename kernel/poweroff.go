@@ -14,6 +14,7 @@ const debugExitPort = 0xf4
 // PowerOff ends the machine with status v. If no debug-exit device is
 // present the write does nothing and the CPU halts for good.
 func PowerOff(v int) {
+	traceDrainAtExit()
 	amd64.Outb(debugExitPort, uint8(v))
 	amd64.HaltForever()
 }

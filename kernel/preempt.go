@@ -6,6 +6,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/mm"
+	"gopreempt/trace"
 )
 
 // preempt_count.
@@ -112,6 +113,9 @@ func PreemptDisable() {
 		t.Stats.pinDepth++
 	}
 	addPreemptCount(t, PREEMPT_OFFSET)
+	if trace.On(trace.Preempt) && t.ThreadInfo.PreemptCount&PREEMPT_MASK == PREEMPT_OFFSET {
+		trace.PreemptDisable(t.Pid, callerPC(amd64.FramePointer()))
+	}
 }
 
 // pinGoroutine pins the calling goroutine to its thread and keeps the Go
@@ -135,6 +139,9 @@ func PreemptEnableNoResched() {
 	t := Current()
 	if !subPreemptCount(t, PREEMPT_OFFSET) {
 		return
+	}
+	if trace.On(trace.Preempt) && t.ThreadInfo.PreemptCount&PREEMPT_MASK == 0 {
+		trace.PreemptEnable(t.Pid, callerPC(amd64.FramePointer()))
 	}
 	unpinAfterEnable(t)
 }
@@ -169,6 +176,9 @@ func PreemptEnable() {
 	t := Current()
 	if !subPreemptCount(t, PREEMPT_OFFSET) {
 		return
+	}
+	if trace.On(trace.Preempt) && t.ThreadInfo.PreemptCount&PREEMPT_MASK == 0 {
+		trace.PreemptEnable(t.Pid, callerPC(amd64.FramePointer()))
 	}
 	PreemptCheckResched()
 	unpinAfterEnable(t)

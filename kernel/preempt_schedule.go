@@ -1,6 +1,9 @@
 package kernel
 
-import "gopreempt/arch/amd64"
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/trace"
+)
 
 // The two ways in which a running task is preempted (seed text 003).
 //
@@ -42,6 +45,7 @@ func PreemptSchedule() {
 		return
 	}
 	before := t.Stats.Involuntary
+	trace.PreemptScheduleEnter(t.Pid)
 	for {
 		addPreemptCountRaw(t, PREEMPT_ACTIVE)
 		callSchedule()
@@ -52,6 +56,7 @@ func PreemptSchedule() {
 			break
 		}
 	}
+	trace.PreemptScheduleExit(t.Pid, t.Stats.Involuntary != before)
 	if t.Stats.Involuntary != before {
 		t.Stats.PreemptFromEnable++
 		cpuRQ(t.ThreadInfo.CPU).Stats.PreemptFromEnable++
@@ -68,6 +73,7 @@ func PreemptScheduleIRQ() {
 		return
 	}
 	before := t.Stats.Involuntary
+	trace.PreemptScheduleIRQEnter(t.Pid)
 	for {
 		addPreemptCountRaw(t, PREEMPT_ACTIVE)
 		amd64.Sti()
@@ -78,6 +84,7 @@ func PreemptScheduleIRQ() {
 			break
 		}
 	}
+	trace.PreemptScheduleIRQExit(t.Pid, t.Stats.Involuntary != before)
 	if t.Stats.Involuntary != before {
 		t.Stats.PreemptFromIRQ++
 		cpuRQ(t.ThreadInfo.CPU).Stats.PreemptFromIRQ++

@@ -1,5 +1,7 @@
 package kernel
 
+import "gopreempt/trace"
+
 // Wake-ups (Linux's try_to_wake_up).
 //
 // Waking a task makes it TASK_RUNNING and, unless it is still on a CPU
@@ -41,11 +43,13 @@ func tryToWakeUp(t *Task, states int32) bool {
 		if target := selectTaskRQ(t); target != rq.cpu {
 			// Place it elsewhere: an idle CPU, or one it is allowed on.
 			t.ThreadInfo.CPU = uint32(target)
+			trace.SchedWakeup(t.Pid, target)
 			rq.lock.Unlock(fl)
 			activateOn(t, target)
 			return true
 		}
 		rq.enqueue(t)
+		trace.SchedWakeup(t.Pid, rq.cpu)
 		checkPreemptWakeup(rq, t)
 	}
 	rq.lock.Unlock(fl)
@@ -60,7 +64,7 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 		return
 	}
 	if curr.kind == taskIdle || p.Nice < curr.Nice {
-		SetTskNeedResched(curr)
+		setTskNeedReschedBy(curr, reasonWakeup)
 		if rq.cpu != int(thisCPUID()) {
 			sendReschedIPI(rq.cpu)
 		}

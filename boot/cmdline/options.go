@@ -59,6 +59,8 @@ type Options struct {
 	ACPI bool // find the CPUs in the ACPI MADT (false: in the MP table)
 	HZ   int  // timer ticks per second
 	Demo string
+	// Trace is trace=: the event classes recorded from boot, "" for none.
+	Trace string
 
 	TmpfsSize int64 // tmpfs.size= in bytes; 0: not given (half of RAM); TmpfsNoLimit: size=0
 

@@ -104,6 +104,13 @@ var options = []option{
 		get:   func(o *Options) (string, bool) { return o.Demo, true },
 	},
 	{
+		name:  "trace",
+		value: traceValue(func(o *Options, v string) { o.Trace = v }),
+		def:   "off",
+		help:  []string{"record these event classes from boot and write the trace to the second serial port at power-off (docs/tracing.md)"},
+		get:   func(o *Options) (string, bool) { return o.Trace, o.Trace != "" },
+	},
+	{
 		name:  "tmpfs.size",
 		value: byteSize(func(o *Options, n int64) { o.TmpfsSize = n }),
 		def:   "half of RAM",

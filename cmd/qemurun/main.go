@@ -17,7 +17,9 @@
 // GOPREEMPT_CPU (host under KVM, max under TCG), GOPREEMPT_ACCEL (kvm or
 // tcg; by default kvm when /dev/kvm opens read-write and the CPU has vmx
 // or svm, else tcg, and tcg again if KVM cannot run the kernel: accel.go),
-// GOPREEMPT_TIMEOUT, GOPREEMPT_GDB (as -gdb: wait for gdb, gdb.go).
+// GOPREEMPT_TIMEOUT, GOPREEMPT_GDB (as -gdb: wait for gdb, gdb.go),
+// GOPREEMPT_TRACE (a file for the second serial port, where the kernel
+// writes its event trace: docs/tracing.md).
 package main
 
 import (

@@ -10,6 +10,9 @@ type qemuConfig struct {
 	CPU     string // -cpu
 	Accel   string // "kvm" or "tcg"
 	GDB     string // -gdb device, "" for none (gdb.go)
+	// Trace is the file the kernel's trace port (COM2) is written to,
+	// $GOPREEMPT_TRACE; "" leaves COM2 unconnected.
+	Trace string
 	// KVMFallback is set when KVM was chosen automatically: if it cannot
 	// run the kernel, the run is repeated under TCG with -cpu TCGCPU
 	// (accel.go).
@@ -46,6 +49,7 @@ func configFromEnv(getenv func(string) string, host kvmHost) (cfg qemuConfig, no
 		Accel:       accel.Accel,
 		KVMFallback: accel.Auto,
 		TCGCPU:      or("GOPREEMPT_CPU", cpuModel("tcg")),
+		Trace:       getenv("GOPREEMPT_TRACE"),
 	}, accel.Note, nil
 }
 
@@ -55,7 +59,7 @@ func qemuArgs(c qemuConfig) []string {
 	if c.Monitor {
 		serial = "mon:stdio"
 	}
-	return append([]string{
+	args := []string{
 		"-kernel", c.Image,
 		"-append", c.Cmdline,
 		// A triple fault resets the CPU; without this QEMU would reboot
@@ -74,5 +78,10 @@ func qemuArgs(c qemuConfig) []string {
 		"-smp", c.SMP,
 		"-cpu", c.CPU,
 		"-accel", c.Accel,
-	}, gdbArgs(c.GDB)...)
+	}
+	if c.Trace != "" {
+		// COM2 is the event tracer's port (trace/drain.go): a file.
+		args = append(args, "-serial", "file:"+c.Trace)
+	}
+	return append(args, gdbArgs(c.GDB)...)
 }
