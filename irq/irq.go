@@ -43,7 +43,7 @@ func Register(v int, h Handler) { handlers[v] = h }
 func IrqEnter() { kernel.AddPreemptCount(kernel.HARDIRQ_OFFSET) }
 
 // IrqExit ends it. The decision to preempt comes after, on the return
-// path (kernel.irqReturn), once the count is back to what the interrupted
+// path (kernel.irqentryExit, kernel/entry.go), once the count is back to what the interrupted
 // code had.
 func IrqExit() { kernel.SubPreemptCount(kernel.HARDIRQ_OFFSET) }
 

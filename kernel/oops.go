@@ -42,6 +42,10 @@ func oops(f *amd64.TrapFrame, why string) {
 		m = m.S(" (").S(why).S(")")
 	}
 	m.Emit()
+	if returnsToTaskContext(f) && !maySignal(f) {
+		// It would have been a signal (signal_fault.go).
+		Pr(KERN_EMERG).S("in goroutine code in atomic context (preemption or interrupts off): an oops, not a signal").Emit()
+	}
 	if f.Vector == amd64.VecPageFault {
 		showFaultOops(f) // fault_oops.go
 	}

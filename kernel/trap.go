@@ -44,7 +44,7 @@ func handleException(f *amd64.TrapFrame) {
 		if trapSignal(f, uint64(cr2), r) {
 			return
 		}
-		oops(f, faultWhy(f, r.String()))
+		oops(f, r.String())
 	case amd64.VecNMI:
 		// During a stall report an NMI is the report's own; one that
 		// finds nothing to show is not printed about, since this CPU
@@ -59,39 +59,14 @@ func handleException(f *amd64.TrapFrame) {
 		if trapSignal(f, 0, 0) {
 			return
 		}
-		oops(f, faultWhy(f, ""))
+		oops(f, "")
 	default:
 		if trapSignal(f, 0, 0) {
 			return
 		}
-		oops(f, faultWhy(f, ""))
+		oops(f, "")
 	}
 }
-
-// faultWhy adds to an oops's reason why an exception in goroutine code
-// did not become a signal: it was in atomic context (signal_fault.go).
-// The strings are made at initialization: exception context cannot
-// concatenate.
-func faultWhy(f *amd64.TrapFrame, why string) string {
-	if !returnsToTaskContext(f) {
-		return why
-	}
-	for i := range pfAtomicWhy {
-		if why != "" && why == mm.FaultResult(i).String() {
-			return pfAtomicWhy[i]
-		}
-	}
-	return atomicWhy
-}
-
-const atomicWhy = "in goroutine code in atomic context: preemption or interrupts off"
-
-var pfAtomicWhy = func() (w [mm.FaultBadPTE + 1]string) {
-	for i := range w {
-		w[i] = mm.FaultResult(i).String() + ", " + atomicWhy
-	}
-	return
-}()
 
 // AddPreemptCount and SubPreemptCount change the current task's count
 // by v; irq_enter/irq_exit use them with HARDIRQ_OFFSET.

@@ -24,11 +24,13 @@ import (
 // return through preempt_schedule_irq(); how soon does not matter, the
 // breakpoint waits for it. What the code guarantees there is checked:
 //
-//   - on entry (irqReturn calls it only so): preempt_count 0, interrupts
+//   - on entry (the interrupt return calls it only so): preempt_count 0, interrupts
 //     off (IF clear in RFLAGS), TIF_NEED_RESCHED set;
 //   - at the schedule() it makes next, on one CPU: preempt_count exactly
-//     PREEMPT_ACTIVE, and a backtrace through PreemptScheduleIRQ and
-//     irqReturn (Go's DWARF unwinds the kernel's own frames).
+//     PREEMPT_ACTIVE, and a backtrace through PreemptScheduleIRQ and the
+//     entry layer's way back to task context, exitToTaskContextLoop (or
+//     irqentryExit, for an interrupt that hit the kernel itself; Go's
+//     DWARF unwinds the kernel's own frames).
 //
 // Between the two stops only interrupt handlers can run on the CPU, and
 // none of them calls schedule(): the handlers' own return path sees
@@ -89,7 +91,7 @@ func TestGDBStopsInPreemptScheduleIRQ(t *testing.T) {
 
 	entry := gdbValues(t, out, "@entry")
 	if entry["count"] != 0 {
-		t.Errorf("preempt_count %#x on entry to PreemptScheduleIRQ, want 0 (irqReturn calls it only then)", entry["count"])
+		t.Errorf("preempt_count %#x on entry to PreemptScheduleIRQ, want 0 (the interrupt return calls it only then)", entry["count"])
 	}
 	const flagIF, tifNeedResched = 1 << 9, 1
 	if entry["rflags"]&flagIF != 0 {
@@ -104,13 +106,13 @@ func TestGDBStopsInPreemptScheduleIRQ(t *testing.T) {
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`Breakpoint 1, gopreempt/kernel\.PreemptScheduleIRQ \(\)`),
-		regexp.MustCompile(`(?m)^#1 .* in gopreempt/kernel\.irqReturn `),
+		regexp.MustCompile(`(?m)^#1 .* in gopreempt/kernel\.(exitToTaskContextLoop|irqentryExit) `),
 		regexp.MustCompile(`(?m)^preempt_count = 0x00000000 \(preempt 0, softirq 0, hardirq 0\) of pid \d+ "`),
 		regexp.MustCompile(`(?m)^TIF_NEED_RESCHED set`),
 		regexp.MustCompile(`Temporary breakpoint 2, gopreempt/kernel\.schedule \(\)`),
 		regexp.MustCompile(`(?m)^preempt_count = 0x10000000 \(PREEMPT_ACTIVE, preempt 0, softirq 0, hardirq 0\)`),
 		regexp.MustCompile(`(?m)^#1 .* in gopreempt/kernel\.PreemptScheduleIRQ \(\)`),
-		regexp.MustCompile(`(?m)^#2 .* in gopreempt/kernel\.irqReturn `),
+		regexp.MustCompile(`(?m)^#2 .* in gopreempt/kernel\.(exitToTaskContextLoop|irqentryExit) `),
 		regexp.MustCompile(`qemurun: the debugger ended the machine`),
 	} {
 		if !want.MatchString(out) {

@@ -8,9 +8,12 @@
 //	rodatawrite  write into the bytes of a string constant
 //	heapexec     call into a heap buffer that holds a RET instruction
 //
-// Each must fault. Until faults become signals the kernel reports an
-// oops and ends the run with status 112; if the access goes through, the
-// program says so and exits 0, which the test rejects.
+// Each must fault. In goroutine code the fault is SIGSEGV, which the Go
+// runtime reports (exit 2); with "atomic" as a second word the access is
+// made inside preempt_disable(), kernel-critical code, where the kernel
+// reports an oops and ends the run with status 112 (docs/signals.md). If
+// the access goes through, the program says so and exits 0, which the
+// test rejects.
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 	"unsafe"
 
 	_ "gopreempt/boot"
+	"gopreempt/kernel"
 )
 
 type node struct {
@@ -71,14 +75,19 @@ func access(mode string) {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Println("usage: memprotect nilread|nilwrite|lowaddr|textwrite|rodatawrite|heapexec")
+	if len(os.Args) != 2 && (len(os.Args) != 3 || os.Args[2] != "atomic") {
+		fmt.Println("usage: memprotect nilread|nilwrite|lowaddr|textwrite|rodatawrite|heapexec [atomic]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
+	atomic := len(os.Args) == 3
 	fmt.Println("memprotect:", mode)
 	done := make(chan bool)
 	go func() {
+		if atomic {
+			// Kernel-critical code: the fault is an oops, not a signal.
+			kernel.PreemptDisable()
+		}
 		access(mode)
 		done <- true
 	}()

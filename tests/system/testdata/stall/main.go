@@ -24,8 +24,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
-	_ "unsafe" // for go:linkname
+	"unsafe" // and for go:linkname
 
 	_ "gopreempt/boot"
 	"gopreempt/irq"
@@ -94,6 +95,12 @@ func starve() {
 	kernel.KthreadRun("hog", func(k *kernel.Kthread) {
 		k.Bind(1)
 		procPin()
+		// The runtime's SIGURG would not move the pinned goroutine,
+		// but its handler returns through rt_sigreturn, a system call,
+		// and the return from a system call reschedules on every
+		// model: blocked, it stays pending.
+		urg := uint64(1) << (syscall.SIGURG - 1)
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(&urg)), 0, 8, 0, 0)
 		spinStarving()
 	})
 }
