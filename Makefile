@@ -141,4 +141,4 @@ FORCE:
 SMP ?= 1
 bench: bin/qemurun
 	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="loglevel=4" $(KGOENV) $(GO) test -p 1 -count=1 -run '^$$' -bench . \
-		$(KLDFLAGS) -exec $(QEMURUN) ./percpu ./vdso
+		$(KLDFLAGS) -exec $(QEMURUN) ./percpu ./vdso ./signals
