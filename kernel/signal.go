@@ -118,6 +118,7 @@ type Sigaction struct {
 type SigTask struct {
 	pending uint64 // queued for this thread (atomic)
 	tkill   uint64 // of those, sent by tkill/tgkill (si_code SI_TKILL)
+	timer   uint64 // of those, queued by a POSIX timer (SI_TIMER: posix_cpu_timers.go)
 	blocked uint64 // only the thread itself changes it
 
 	altSP, altSize uint64 // the alternate stack; altSize 0: none
@@ -127,6 +128,12 @@ type SigTask struct {
 	fault struct {
 		sig, code         int32
 		addr, trapno, err uint64
+	}
+
+	// The POSIX timer signal being delivered: what its siginfo reports.
+	timerInfo struct {
+		id, overrun int32
+		value       uint64
 	}
 
 	// origAX is the system call number while the thread is in a system
@@ -142,8 +149,9 @@ var sighand struct {
 	action [NSIG]Sigaction
 }
 
-// sharedPending holds the signals sent to the process with kill().
-var sharedPending uint64
+// sharedPending holds the signals sent to the process with kill();
+// sharedKernel marks those the kernel sent (the itimers: SI_KERNEL).
+var sharedPending, sharedKernel uint64
 
 func sigmask(sig int) uint64 { return 1 << (sig - 1) }
 
@@ -151,12 +159,11 @@ func sigmask(sig int) uint64 { return 1 << (sig - 1) }
 const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
 
 // sigDefaultIgnored reports whether SIG_DFL means "ignore" for sig. The
-// stop signals (SIGSTOP included) have no job control to stop for here,
-// and nothing could continue a stopped program; SIGCONT has nothing to
-// continue: both kinds are ignored.
+// stop signals have no job control to stop for here; SIGCONT has nothing
+// to continue: both kinds are ignored.
 func sigDefaultIgnored(sig int) bool {
 	switch sig {
-	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
+	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU:
 		return true
 	}
 	return false
@@ -209,6 +216,7 @@ func SendSignalToTask(t *Task, sig int, tkill bool) {
 	} else {
 		atomic.AndUint64(&t.Signal.tkill, ^sigmask(sig))
 	}
+	atomic.AndUint64(&t.Signal.timer, ^sigmask(sig))
 	atomic.OrUint64(&t.Signal.pending, sigmask(sig))
 	signalWakeUp(t)
 }
@@ -222,6 +230,7 @@ func SendSignalToProcess(sig int) {
 	if sigIgnored(cur, sig) {
 		return
 	}
+	atomic.AndUint64(&sharedKernel, ^sigmask(sig))
 	atomic.OrUint64(&sharedPending, sigmask(sig))
 	if cur.Signal.blocked&sigmask(sig) == 0 {
 		atomic.OrUint64(&cur.ThreadInfo.Flags, TIF_SIGPENDING)
@@ -371,6 +380,11 @@ func dequeueSignal(t *Task) (sig int, code int32) {
 			if atomic.LoadUint64(&s.tkill)&sigmask(sig) != 0 {
 				return sig, SI_TKILL
 			}
+			if atomic.AndUint64(&s.timer, ^sigmask(sig))&sigmask(sig) != 0 {
+				ti := &s.timerInfo
+				ti.id, ti.overrun, ti.value = dequeueTimerSignal(t, sig)
+				return sig, SI_TIMER
+			}
 			return sig, SI_USER
 		}
 		sh := atomic.LoadUint64(&sharedPending) &^ s.blocked
@@ -380,6 +394,9 @@ func dequeueSignal(t *Task) (sig int, code int32) {
 		sig = lowestSignal(sh)
 		old := atomic.AndUint64(&sharedPending, ^sigmask(sig))
 		if old&sigmask(sig) != 0 {
+			if atomic.AndUint64(&sharedKernel, ^sigmask(sig))&sigmask(sig) != 0 {
+				return sig, SI_KERNEL
+			}
 			return sig, SI_USER
 		}
 		// Another thread took it first: look again.

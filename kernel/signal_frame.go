@@ -149,6 +149,10 @@ func setupRtFrame(f *amd64.TrapFrame, sig int, code int32, a *Sigaction) bool {
 	fr.Info.Code = code
 	if s.fault.sig == int32(sig) && code == s.fault.code && code > 0 {
 		fr.Info.Union[0] = s.fault.addr // si_addr
+	} else if code == SI_TIMER {
+		ti := &s.timerInfo // si_tid (the timer id), si_overrun, si_value
+		fr.Info.Union[0] = uint64(uint32(ti.id)) | uint64(uint32(ti.overrun))<<32
+		fr.Info.Union[1] = ti.value
 	} else if code <= 0 {
 		fr.Info.Union[0] = 1 // si_pid (the one process), si_uid 0
 	}

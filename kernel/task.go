@@ -45,9 +45,13 @@ type Task struct {
 	// Timer used by sleeps with a timeout (timer.go).
 	timer Timer
 
-	// The wait-queue entry of a wait from task context (wait_event.go);
-	// a wait in kernel context keeps its entry on the kernel stack.
-	wait WaitQueueEntry
+	// Wait-queue entry while waiting (waitqueue.go).
+	waitNext taskRef
+	waitQ    uintptr
+
+	// Futex wait key (linux ABI), kept here so waiting needs no memory.
+	FutexKey  uintptr
+	FutexNext taskRef
 
 	// CPUs the task may run on (bit n: CPU n); 0 means all.
 	Allowed   uint64
@@ -66,6 +70,8 @@ type Task struct {
 	Stats TaskStats
 
 	Signal SigTask // signal.go
+
+	cputime cpuTime // CPU time (cputime.go)
 
 	kctx amd64.KernelContext
 }

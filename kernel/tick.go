@@ -39,6 +39,7 @@ func schedulerTick() {
 		}
 		return
 	}
+	runPosixCPUTimers(curr, now)
 	curr.Slice--
 	if curr.Slice <= 0 {
 		curr.Slice = sliceFor(curr.Nice)

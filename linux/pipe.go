@@ -34,8 +34,7 @@ import (
 // The pipe's lock is raw and guards the positions and the end counts.
 // Lock order: files.lock, then a pipe's lock, then its wait queues'.
 //
-// SYSCALL context: no allocation, no heap pointer stores. SIGPIPE is not
-// sent with EPIPE.
+// SYSCALL context: no allocation, no heap pointer stores.
 const (
 	pipeSize = mm.PageSize
 	PIPE_BUF = pipeSize // writes up to this size are atomic
@@ -227,6 +226,9 @@ func pipeWrite(fp *file, b []byte) int64 {
 			if total > 0 {
 				return int64(total)
 			}
+			// SIGPIPE to the writer, as Linux's pipe_write; the Go
+			// runtime ignores it for descriptors other than 1 and 2.
+			kernel.SendSignalToTask(kernel.Current(), kernel.SIGPIPE, false)
 			return -EPIPE
 		}
 		n := 0

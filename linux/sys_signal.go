@@ -133,5 +133,3 @@ func sysKill(f *amd64.TrapFrame) int64 {
 	}
 	return 0
 }
-
-func sysSetitimer(f *amd64.TrapFrame) int64 { return 0 }

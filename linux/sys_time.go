@@ -24,11 +24,10 @@ func clockNow(clk uint64) (int64, bool) {
 	switch clk {
 	case CLOCK_REALTIME, CLOCK_REALTIME_COARSE:
 		return kernel.Realtime(), true
-	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME,
-		CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME:
 		return int64(kernel.Nanotime()), true
 	}
-	return 0, false
+	return cpuClockNow(int32(clk)) // sys_cpu_timers.go
 }
 
 func sysClockGettime(f *amd64.TrapFrame) int64 {

@@ -27,6 +27,7 @@ const (
 	SYS_dup               = 32
 	SYS_dup2              = 33
 	SYS_nanosleep         = 35
+	SYS_getitimer         = 36
 	SYS_setitimer         = 38
 	SYS_getpid            = 39
 	SYS_clone             = 56
@@ -60,6 +61,8 @@ const (
 	SYS_set_tid_address   = 218
 	SYS_timer_create      = 222
 	SYS_timer_settime     = 223
+	SYS_timer_gettime     = 224
+	SYS_timer_getoverrun  = 225
 	SYS_timer_delete      = 226
 	SYS_clock_gettime     = 228
 	SYS_clock_getres      = 229
@@ -117,6 +120,12 @@ func SetupTable() {
 	table[SYS_madvise] = sysMadvise
 	table[SYS_nanosleep] = sysNanosleep
 	table[SYS_setitimer] = sysSetitimer
+	table[SYS_getitimer] = sysGetitimer
+	table[SYS_timer_create] = sysTimerCreate
+	table[SYS_timer_settime] = sysTimerSettime
+	table[SYS_timer_gettime] = sysTimerGettime
+	table[SYS_timer_getoverrun] = sysTimerGetoverrun
+	table[SYS_timer_delete] = sysTimerDelete
 	table[SYS_getpid] = sysGetpid
 	table[SYS_clone] = sysClone
 	table[SYS_exit] = sysExit

@@ -56,6 +56,7 @@ const Compared = 416
 var (
 	RawSig, RawCode, RawSP, RawMask uint64
 	RawCount                        uint64
+	RawUnion                        [2]uint64 // the siginfo's first 16 bytes after si_code
 )
 
 // RawHandlerAddr and RawRestorerAddr are the addresses of RawHandler and

@@ -69,13 +69,18 @@ TEXT ·FXSave(SB),NOSPLIT,$0-8
 
 // RawHandler is a signal handler of the C kind, for the tests of
 // sigaction's flags: entered with DI = signal, SI = &siginfo, DX =
-// &ucontext, it records the signal, si_code, its own RSP and the blocked
+// &ucontext, it records the signal, si_code, the first 16 bytes of the
+// union (si_tid and si_overrun, si_value for a timer), its own RSP and the blocked
 // mask it runs with (rt_sigprocmask(SIG_BLOCK, NULL, &RawMask)), counts
 // itself, and returns into sa_restorer.
 TEXT ·RawHandler(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	DI, ·RawSig(SB)
 	MOVLQSX	8(SI), AX
 	MOVQ	AX, ·RawCode(SB)
+	MOVQ	16(SI), AX
+	MOVQ	AX, ·RawUnion+0(SB)
+	MOVQ	24(SI), AX
+	MOVQ	AX, ·RawUnion+8(SB)
 	MOVQ	SP, ·RawSP(SB)
 	MOVQ	$14, AX		// rt_sigprocmask
 	MOVQ	$0, DI		// SIG_BLOCK

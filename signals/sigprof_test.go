@@ -1,0 +1,293 @@
+package signals_test
+
+import (
+	"bytes"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/google/pprof/profile"
+
+	"gopreempt/kernel"
+	"gopreempt/signals"
+)
+
+// SIGPROF by CPU time (kernel/posix_cpu_timers.go): a POSIX timer on the
+// thread's CPU clock and ITIMER_PROF, each checked with RawHandler for
+// SIGPROF (si_code, si_tid, si_value), and a runtime/pprof CPU profile
+// that finds a busy function among its samples.
+
+const (
+	siTimer         = -2
+	siKernel        = 0x80
+	sigevThreadID   = 4
+	itimerProf      = 2
+	clockProcessCPU = 2
+	clockThreadCPU  = 3
+
+	sysSetitimer       = 38
+	sysGetitimer       = 36
+	sysTimerCreate     = 222
+	sysTimerSettime    = 223
+	sysTimerGettime    = 224
+	sysTimerGetoverrun = 225
+	sysTimerDelete     = 226
+
+	profPeriod = 4 * time.Millisecond
+	// A safety net only: each test waits for what the kernel counted,
+	// and fails if it never comes.
+	giveUp = 3 * time.Minute
+)
+
+// sigevent is struct sigevent (64 bytes) with SIGEV_THREAD_ID's tid.
+type sigevent struct {
+	value         uint64
+	signo, notify int32
+	tid           int32
+	_             [44]byte
+}
+
+type itimerspec struct{ interval, value syscall.Timespec }
+type itimerval struct{ interval, value syscall.Timeval }
+
+func clockNs(t *testing.T, clk uintptr) time.Duration {
+	t.Helper()
+	var ts syscall.Timespec
+	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clk, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		t.Fatalf("clock_gettime(%d): %v", clk, e)
+	}
+	return time.Duration(ts.Nano())
+}
+
+// withRawSIGPROF installs RawHandler for SIGPROF, runs fn and puts the
+// runtime's action back.
+func withRawSIGPROF(t *testing.T, fn func()) {
+	var old sigaction
+	act := sigaction{uint64(signals.RawHandlerAddr()), saSiginfo | saRestorer | saRestart | saOnstack, uint64(signals.RawRestorerAddr()), 0}
+	rtSigaction(t, syscall.SIGPROF, &act, &old)
+	defer rtSigaction(t, syscall.SIGPROF, &old, nil)
+	fn()
+}
+
+var spinSink uint64
+
+// spinCPU burns CPU on the calling thread until done reports true, and
+// fails the test after giveUp of wall time.
+//
+//go:noinline
+func spinCPU(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(giveUp)
+	for !done() {
+		for i := 0; i < 10000; i++ {
+			spinSink = spinSink*6364136223846793005 + 1
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not seen after %v", what, giveUp)
+		}
+	}
+}
+
+func rawCount() uint64 { return atomic.LoadUint64(&signals.RawCount) }
+
+// A timer on the thread's own CPU clock (what the runtime creates for
+// each thread when profiling) signals that thread with SIGPROF, si_code
+// SI_TIMER, si_tid its id, si_value the sigevent's; only as CPU time
+// passes, so a sleeping thread gets none; and no more once deleted.
+func TestPosixCPUTimerSIGPROF(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	withRawSIGPROF(t, func() {
+		sev := sigevent{value: 0x5eed, signo: int32(syscall.SIGPROF), notify: sigevThreadID, tid: int32(syscall.Gettid())}
+		var id int32
+		if _, _, e := syscall.RawSyscall(sysTimerCreate, clockThreadCPU, uintptr(unsafe.Pointer(&sev)), uintptr(unsafe.Pointer(&id))); e != 0 {
+			t.Fatalf("timer_create: %v", e)
+		}
+		spec := itimerspec{syscall.NsecToTimespec(int64(profPeriod)), syscall.NsecToTimespec(int64(profPeriod))}
+		before := kernel.CPUTimerStatsOf()
+		c0, cpu0 := rawCount(), clockNs(t, clockThreadCPU)
+		if _, _, e := syscall.RawSyscall6(sysTimerSettime, uintptr(id), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); e != 0 {
+			t.Fatalf("timer_settime: %v", e)
+		}
+
+		// Asleep, the thread's CPU clock stands still: 100 ms of wall
+		// time, 25 periods, bring a signal only for CPU time it used.
+		wall := time.Now()
+		time.Sleep(100 * time.Millisecond)
+		n := rawCount() - c0 // first: the clock read after it can only be later
+		slept, sleptCPU := time.Since(wall), clockNs(t, clockThreadCPU)-cpu0
+		if n > uint64(sleptCPU/profPeriod) {
+			t.Fatalf("%d SIGPROFs while the thread slept %v using %v of CPU time (period %v)", n, slept, sleptCPU, profPeriod)
+		}
+
+		const want = 10
+		spinCPU(t, "10 SIGPROFs from the thread's CPU timer", func() bool { return rawCount()-c0 >= want })
+		n = rawCount() - c0
+		cpu := clockNs(t, clockThreadCPU) - cpu0
+		// The n-th signal comes once n periods of CPU time have passed.
+		if cpu < time.Duration(n)*profPeriod {
+			t.Errorf("%d SIGPROFs after only %v of the thread's CPU time (period %v)", n, cpu, profPeriod)
+		}
+		if signals.RawSig != uint64(syscall.SIGPROF) || int64(signals.RawCode) != siTimer {
+			t.Errorf("handler saw signal %d si_code %d, want SIGPROF with SI_TIMER (%d)", signals.RawSig, int64(signals.RawCode), siTimer)
+		}
+		if tid := int32(signals.RawUnion[0]); tid != id {
+			t.Errorf("si_tid %d, want the timer id %d", tid, id)
+		}
+		if signals.RawUnion[1] != 0x5eed {
+			t.Errorf("si_value %#x, want 0x5eed", signals.RawUnion[1])
+		}
+		var cur itimerspec
+		if _, _, e := syscall.RawSyscall(sysTimerGettime, uintptr(id), uintptr(unsafe.Pointer(&cur)), 0); e != 0 {
+			t.Fatalf("timer_gettime: %v", e)
+		}
+		if v := cur.value.Nano(); v <= 0 || v > int64(profPeriod) || cur.interval.Nano() != int64(profPeriod) {
+			t.Errorf("timer_gettime: %v left, interval %v; want (0, %v] and %v", time.Duration(v), time.Duration(cur.interval.Nano()), profPeriod, profPeriod)
+		}
+		if r, _, e := syscall.RawSyscall(sysTimerGetoverrun, uintptr(id), 0, 0); e != 0 || int32(r) < 0 {
+			t.Errorf("timer_getoverrun: %d, %v", int32(r), e)
+		}
+		if _, _, e := syscall.RawSyscall(sysTimerDelete, uintptr(id), 0, 0); e != 0 {
+			t.Fatalf("timer_delete: %v", e)
+		}
+		after := kernel.CPUTimerStatsOf()
+		if taken := after.TimerTaken - before.TimerTaken; taken < n {
+			t.Errorf("the kernel counted %d timer signals taken, the handler ran %d times", taken, n)
+		}
+
+		// A signal queued before the delete is taken at once, by this
+		// thread on its way back from the call; none may come after.
+		c1, cpu1 := rawCount(), clockNs(t, clockThreadCPU)
+		spinCPU(t, "three periods of CPU time", func() bool { return clockNs(t, clockThreadCPU)-cpu1 >= 3*profPeriod })
+		if d := rawCount() - c1; d != 0 {
+			t.Errorf("%d SIGPROFs after timer_delete", d)
+		}
+		if _, _, e := syscall.RawSyscall(sysTimerDelete, uintptr(id), 0, 0); e != syscall.EINVAL {
+			t.Errorf("timer_delete of a deleted timer: %v, want EINVAL", e)
+		}
+		t.Logf("%d SIGPROFs in %v of thread CPU time; slept %v using %v", n, cpu, slept, sleptCPU)
+	})
+}
+
+// ITIMER_PROF signals the process with SIGPROF, si_code SI_KERNEL, as the
+// process's CPU time passes; getitimer reports it; setitimer with zero
+// disarms it.
+func TestItimerProf(t *testing.T) {
+	withRawSIGPROF(t, func() {
+		it := itimerval{syscall.NsecToTimeval(int64(profPeriod)), syscall.NsecToTimeval(int64(profPeriod))}
+		c0, cpu0 := rawCount(), clockNs(t, clockProcessCPU)
+		if _, _, e := syscall.RawSyscall(sysSetitimer, itimerProf, uintptr(unsafe.Pointer(&it)), 0); e != 0 {
+			t.Fatalf("setitimer: %v", e)
+		}
+		const want = 5
+		spinCPU(t, "5 SIGPROFs from ITIMER_PROF", func() bool { return rawCount()-c0 >= want })
+		n, cpu := rawCount()-c0, clockNs(t, clockProcessCPU)-cpu0
+		var cur itimerval
+		syscall.RawSyscall(sysGetitimer, itimerProf, uintptr(unsafe.Pointer(&cur)), 0)
+		var off itimerval
+		if _, _, e := syscall.RawSyscall(sysSetitimer, itimerProf, uintptr(unsafe.Pointer(&off)), 0); e != 0 {
+			t.Fatalf("setitimer(0): %v", e)
+		}
+		if cpu < time.Duration(n)*profPeriod {
+			t.Errorf("%d SIGPROFs after only %v of the process's CPU time (period %v)", n, cpu, profPeriod)
+		}
+		if signals.RawSig != uint64(syscall.SIGPROF) || int64(signals.RawCode) != siKernel {
+			t.Errorf("handler saw signal %d si_code %d, want SIGPROF with SI_KERNEL (%d)", signals.RawSig, int64(signals.RawCode), siKernel)
+		}
+		if v := time.Duration(cur.value.Nano()); v <= 0 || v > profPeriod || cur.interval.Nano() != int64(profPeriod) {
+			t.Errorf("getitimer: %v left, interval %v; want (0, %v] and %v", v, time.Duration(cur.interval.Nano()), profPeriod, profPeriod)
+		}
+		// One queued before may still be on its way to a thread that was
+		// in a system call; give it one period, then none may come.
+		cpuOff := clockNs(t, clockProcessCPU)
+		spinCPU(t, "one period of CPU time", func() bool { return clockNs(t, clockProcessCPU)-cpuOff >= profPeriod })
+		c1, cpu1 := rawCount(), clockNs(t, clockProcessCPU)
+		spinCPU(t, "three periods of CPU time", func() bool { return clockNs(t, clockProcessCPU)-cpu1 >= 3*profPeriod })
+		if d := rawCount() - c1; d != 0 {
+			t.Errorf("%d SIGPROFs after ITIMER_PROF was disarmed", d)
+		}
+		t.Logf("%d SIGPROFs in %v of process CPU time", n, cpu)
+	})
+}
+
+var busySink atomic.Uint64
+
+// profiledBusyLoop is the function the CPU profile must find.
+//
+//go:noinline
+func profiledBusyLoop(stop *atomic.Bool) {
+	x := uint64(1)
+	for !stop.Load() {
+		for i := 0; i < 1000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	busySink.Store(x)
+}
+
+// A runtime/pprof CPU profile of a busy goroutine holds samples of its
+// function: the runtime's per-thread CPU timers (timer_create, SI_TIMER)
+// drive it. The test waits for the kernel to count the timer signals the
+// threads took, not for wall time.
+func TestCPUProfile(t *testing.T) {
+	var buf bytes.Buffer
+	before := kernel.CPUTimerStatsOf()
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		profiledBusyLoop(&stop)
+		close(done)
+	}()
+	const want = 30
+	deadline := time.Now().Add(giveUp)
+	for kernel.CPUTimerStatsOf().TimerTaken-before.TimerTaken < want {
+		if time.Now().After(deadline) {
+			stop.Store(true)
+			pprof.StopCPUProfile()
+			t.Fatalf("only %d profiling signals taken after %v", kernel.CPUTimerStatsOf().TimerTaken-before.TimerTaken, giveUp)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop.Store(true)
+	<-done
+	pprof.StopCPUProfile()
+	taken := kernel.CPUTimerStatsOf().TimerTaken - before.TimerTaken
+
+	p, err := profile.Parse(&buf)
+	if err != nil {
+		t.Fatalf("parsing the profile: %v", err)
+	}
+	if len(p.SampleType) < 2 || p.SampleType[1].Type != "cpu" || p.Period != int64(10*time.Millisecond) {
+		t.Errorf("sample types %v, period %d: want cpu samples every 10ms", p.SampleType, p.Period)
+	}
+	var total, busy int64
+	for _, s := range p.Sample {
+		total += s.Value[0]
+		if sampleHas(s, "profiledBusyLoop") {
+			busy += s.Value[0]
+		}
+	}
+	if busy == 0 || busy < total/4 {
+		t.Fatalf("%d of %d samples in profiledBusyLoop (%d profiling signals taken): want at least a quarter", busy, total, taken)
+	}
+	t.Logf("%d of %d samples in profiledBusyLoop; %d profiling signals taken", busy, total, taken)
+}
+
+func sampleHas(s *profile.Sample, fn string) bool {
+	for _, loc := range s.Location {
+		for _, l := range loc.Line {
+			if l.Function != nil && strings.HasSuffix(l.Function.Name, "."+fn) {
+				return true
+			}
+		}
+	}
+	return false
+}
