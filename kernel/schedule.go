@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"gopreempt/arch/amd64"
+	"gopreempt/trace"
 )
 
 // schedule(): give the CPU to the next task.
@@ -93,7 +94,9 @@ func contextSwitch(rq *RunQueue, prev, next *Task) {
 	cputimeSwitch(prev, next, Nanotime())
 	next.onCPU = true
 	next.ThreadInfo.CPU = uint32(rq.cpu)
+	traceSwitch(prev, next)
 	if next.Stats.lastCPU != uint32(rq.cpu) && next.Stats.ran {
+		trace.SchedMigrate(next.Pid, int(next.Stats.lastCPU), rq.cpu)
 		next.Stats.Migrations++
 		rq.Stats.Migrations++
 	}

@@ -159,11 +159,12 @@ func sigmask(sig int) uint64 { return 1 << (sig - 1) }
 const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
 
 // sigDefaultIgnored reports whether SIG_DFL means "ignore" for sig. The
-// stop signals have no job control to stop for here; SIGCONT has nothing
-// to continue: both kinds are ignored.
+// stop signals (SIGSTOP included) have no job control to stop for here,
+// and nothing could continue a stopped program; SIGCONT has nothing to
+// continue: both kinds are ignored.
 func sigDefaultIgnored(sig int) bool {
 	switch sig {
-	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU:
+	case SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
 		return true
 	}
 	return false

@@ -45,13 +45,9 @@ type Task struct {
 	// Timer used by sleeps with a timeout (timer.go).
 	timer Timer
 
-	// Wait-queue entry while waiting (waitqueue.go).
-	waitNext taskRef
-	waitQ    uintptr
-
-	// Futex wait key (linux ABI), kept here so waiting needs no memory.
-	FutexKey  uintptr
-	FutexNext taskRef
+	// The wait-queue entry of a wait from task context (wait_event.go);
+	// a wait in kernel context keeps its entry on the kernel stack.
+	wait WaitQueueEntry
 
 	// CPUs the task may run on (bit n: CPU n); 0 means all.
 	Allowed   uint64
