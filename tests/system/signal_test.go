@@ -45,11 +45,11 @@ func TestSignals(t *testing.T) {
 				"[signal SIGSEGV: segmentation violation code=0x2 ",
 			}},
 			{"term", statusFatalSignal, []string{
-				"init[1]: killed by signal 15 (SIGTERM)",
+				"]: killed by signal 15 (SIGTERM)", // by whichever thread took it
 				"gopreempt: program killed by signal 15 (SIGTERM)",
 			}},
 			{"dfl", statusFatalSignal, []string{
-				"init[1]: segfault at dead0000000 ip ",
+				"]: segfault at dead0000000 ip ",
 				"gopreempt: program killed by signal 11 (SIGSEGV)",
 			}},
 		} {
@@ -72,8 +72,8 @@ func TestPrintFatalSignals(t *testing.T) {
 	r := boot(t, buildKernel(t, "signals"), bootConfig{cmdline: "print-fatal-signals=1 -- dfl"})
 	r.wantStatus(t, statusFatalSignal)
 	r.wantOutput(t,
-		"init[1]: segfault at dead0000000 ip ",
-		"init/1: potentially unexpected fatal signal 11.",
+		"]: segfault at dead0000000 ip ",
+		": potentially unexpected fatal signal 11.",
 		"RIP: ", "RAX: ",
 		"Code: MOV",
 		"Go traceback:",
