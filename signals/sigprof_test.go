@@ -149,8 +149,29 @@ func TestPosixCPUTimerSIGPROF(t *testing.T) {
 		if v := cur.value.Nano(); v <= 0 || v > int64(profPeriod) || cur.interval.Nano() != int64(profPeriod) {
 			t.Errorf("timer_gettime: %v left, interval %v; want (0, %v] and %v", time.Duration(v), time.Duration(cur.interval.Nano()), profPeriod, profPeriod)
 		}
-		if r, _, e := syscall.RawSyscall(sysTimerGetoverrun, uintptr(id), 0, 0); e != 0 || int32(r) < 0 {
-			t.Errorf("timer_getoverrun: %d, %v", int32(r), e)
+
+		// With SIGPROF blocked for five periods of CPU time, the first
+		// expiry queues the signal and the later ones are overruns: one
+		// delivery once unblocked, whose si_overrun timer_getoverrun
+		// then repeats.
+		prof := bit(syscall.SIGPROF)
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0, uintptr(unsafe.Pointer(&prof)), 0, 8, 0, 0) // SIG_BLOCK
+		cb, cpuB := rawCount(), clockNs(t, clockThreadCPU)
+		spinCPU(t, "five periods of CPU time with SIGPROF blocked", func() bool { return clockNs(t, clockThreadCPU)-cpuB >= 5*profPeriod })
+		blockedRuns := rawCount() - cb
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 1, uintptr(unsafe.Pointer(&prof)), 0, 8, 0, 0) // SIG_UNBLOCK
+		overrun := int32(signals.RawUnion[0] >> 32)
+		r, _, e := syscall.RawSyscall(sysTimerGetoverrun, uintptr(id), 0, 0)
+		switch after := rawCount() - cb; {
+		case blockedRuns != 0 || after == 0:
+			t.Errorf("SIGPROF blocked for 5 periods: %d deliveries while blocked, %d after unblocking; want 0 and 1", blockedRuns, after)
+		case after > 1:
+			// The next period ended within the few instructions since.
+			t.Logf("SIGPROF blocked: %d deliveries right after unblocking, overrun not judged", after)
+		case overrun < 3:
+			t.Errorf("SIGPROF blocked for 5 periods: si_overrun %d, want at least 3", overrun)
+		case e != 0 || int32(r) != overrun:
+			t.Errorf("timer_getoverrun: %d, %v; want si_overrun %d", int32(r), e, overrun)
 		}
 		if _, _, e := syscall.RawSyscall(sysTimerDelete, uintptr(id), 0, 0); e != 0 {
 			t.Fatalf("timer_delete: %v", e)
@@ -170,7 +191,7 @@ func TestPosixCPUTimerSIGPROF(t *testing.T) {
 		if _, _, e := syscall.RawSyscall(sysTimerDelete, uintptr(id), 0, 0); e != syscall.EINVAL {
 			t.Errorf("timer_delete of a deleted timer: %v, want EINVAL", e)
 		}
-		t.Logf("%d SIGPROFs in %v of thread CPU time; slept %v using %v", n, cpu, slept, sleptCPU)
+		t.Logf("%d SIGPROFs in %v of thread CPU time; slept %v using %v; si_overrun %d after 5 blocked periods", n, cpu, slept, sleptCPU, overrun)
 	})
 }
 
