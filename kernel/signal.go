@@ -209,7 +209,7 @@ func sigIgnored(t *Task, sig int) bool {
 // SendSignalToTask queues sig for thread t (tkill, tgkill) and wakes it
 // from an interruptible sleep.
 func SendSignalToTask(t *Task, sig int, tkill bool) {
-	if sigIgnored(t, sig) {
+	if sigIgnored(t, sig) || kthreadIgnores(t, sig) {
 		return
 	}
 	if tkill {
@@ -220,6 +220,22 @@ func SendSignalToTask(t *Task, sig int, tkill bool) {
 	atomic.AndUint64(&t.Signal.timer, ^sigmask(sig))
 	atomic.OrUint64(&t.Signal.pending, sigmask(sig))
 	signalWakeUp(t)
+}
+
+// kthreadIgnores reports whether t is a kernel thread, which takes no
+// sent signal. A kthread stands for kernel code, and Linux's kernel
+// threads ignore every signal (kthreadd's ignore_signals()): above all the
+// runtime's SIGURG, whose handler would park the kthread's locked thread
+// in a futex and so let another task run in the middle of kernel code
+// under preempt=none, a preemption the model forbids (TestDemo/none sees
+// it as lost per-CPU updates). Two exceptions: faults are not sent but
+// forced (signal_fault.go) and still reach a kthread's goroutine; and
+// SIGPROF, the profiling timer's signal, is taken, because its handler
+// only records a sample and returns, as a profiling interrupt does in
+// Linux's kernel (though its rt_sigreturn, a system call, is a
+// rescheduling point).
+func kthreadIgnores(t *Task, sig int) bool {
+	return t.kind == taskKthread && sig != SIGPROF
 }
 
 // SendSignalToProcess queues sig for the process (kill): the first
@@ -233,13 +249,13 @@ func SendSignalToProcess(sig int) {
 	}
 	atomic.AndUint64(&sharedKernel, ^sigmask(sig))
 	atomic.OrUint64(&sharedPending, sigmask(sig))
-	if cur.Signal.blocked&sigmask(sig) == 0 {
+	if cur.Signal.blocked&sigmask(sig) == 0 && !kthreadIgnores(cur, sig) {
 		atomic.OrUint64(&cur.ThreadInfo.Flags, TIF_SIGPENDING)
 		return
 	}
 	woken := false
 	ForEachTask(func(t *Task) {
-		if !woken && t.kind != taskIdle && t.State != TASK_DEAD && t.Signal.blocked&sigmask(sig) == 0 {
+		if !woken && t.kind != taskIdle && !kthreadIgnores(t, sig) && t.State != TASK_DEAD && t.Signal.blocked&sigmask(sig) == 0 {
 			signalWakeUp(t)
 			woken = true
 		}
@@ -262,7 +278,16 @@ func signalWakeUp(t *Task) {
 
 // deliverable returns the signals t may take now.
 func deliverable(t *Task) uint64 {
-	return (atomic.LoadUint64(&t.Signal.pending) | atomic.LoadUint64(&sharedPending)) &^ t.Signal.blocked
+	return (atomic.LoadUint64(&t.Signal.pending) | sharedPendingFor(t)) &^ t.Signal.blocked
+}
+
+// sharedPendingFor is the process's pending set as thread t sees it: a
+// kernel thread takes no process signal (kthreadIgnores).
+func sharedPendingFor(t *Task) uint64 {
+	if t.kind == taskKthread {
+		return 0
+	}
+	return atomic.LoadUint64(&sharedPending)
 }
 
 // SignalPending reports whether the current thread has a signal to take:
@@ -388,7 +413,7 @@ func dequeueSignal(t *Task) (sig int, code int32) {
 			}
 			return sig, SI_USER
 		}
-		sh := atomic.LoadUint64(&sharedPending) &^ s.blocked
+		sh := sharedPendingFor(t) &^ s.blocked
 		if sh == 0 {
 			return 0, 0
 		}
