@@ -282,10 +282,10 @@ func deliverable(t *Task) uint64 {
 }
 
 // sharedPendingFor is the process's pending set as thread t sees it: a
-// kernel thread takes no process signal (kthreadIgnores).
+// kernel thread takes no process signal but SIGPROF (kthreadIgnores).
 func sharedPendingFor(t *Task) uint64 {
 	if t.kind == taskKthread {
-		return 0
+		return atomic.LoadUint64(&sharedPending) & sigmask(SIGPROF)
 	}
 	return atomic.LoadUint64(&sharedPending)
 }
