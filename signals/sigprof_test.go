@@ -251,34 +251,66 @@ func profiledBusyLoop(stop *atomic.Bool) {
 	busySink.Store(x)
 }
 
-// A runtime/pprof CPU profile of a busy goroutine holds samples of its
+// profiledBusyKthread is the kthread's function the profile must find.
+//
+//go:noinline
+func profiledBusyKthread(k *kernel.Kthread) {
+	x := uint64(1)
+	for !k.ShouldStop() {
+		for i := 0; i < 1000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	busySink.Store(x)
+}
+
+// A runtime/pprof CPU profile of a busy goroutine, and of a busy kthread
+// (a goroutine locked to a task of its own), holds samples of its
 // function: the runtime's per-thread CPU timers (timer_create, SI_TIMER)
 // drive it. The test waits for the kernel to count the timer signals the
 // threads took, not for wall time.
 func TestCPUProfile(t *testing.T) {
+	t.Run("goroutine", func(t *testing.T) {
+		var stop atomic.Bool
+		done := make(chan struct{})
+		checkProfile(t, "profiledBusyLoop", func() {
+			go func() {
+				profiledBusyLoop(&stop)
+				close(done)
+			}()
+		}, func() {
+			stop.Store(true)
+			<-done
+		})
+	})
+	t.Run("kthread", func(t *testing.T) {
+		var k *kernel.Kthread
+		checkProfile(t, "profiledBusyKthread", func() {
+			k = kernel.KthreadRun("profiled", profiledBusyKthread)
+		}, func() { kernel.KthreadStop(k) })
+	})
+}
+
+// checkProfile profiles from start until the threads took 30 profiling
+// signals, then stops, and looks for fn in the samples.
+func checkProfile(t *testing.T, fn string, start, stop func()) {
 	var buf bytes.Buffer
 	before := kernel.CPUTimerStatsOf()
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		t.Fatal(err)
 	}
-	var stop atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		profiledBusyLoop(&stop)
-		close(done)
-	}()
+	start()
 	const want = 30
 	deadline := time.Now().Add(giveUp)
 	for kernel.CPUTimerStatsOf().TimerTaken-before.TimerTaken < want {
 		if time.Now().After(deadline) {
-			stop.Store(true)
+			stop()
 			pprof.StopCPUProfile()
 			t.Fatalf("only %d profiling signals taken after %v", kernel.CPUTimerStatsOf().TimerTaken-before.TimerTaken, giveUp)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	stop.Store(true)
-	<-done
+	stop()
 	pprof.StopCPUProfile()
 	taken := kernel.CPUTimerStatsOf().TimerTaken - before.TimerTaken
 
@@ -292,14 +324,14 @@ func TestCPUProfile(t *testing.T) {
 	var total, busy int64
 	for _, s := range p.Sample {
 		total += s.Value[0]
-		if sampleHas(s, "profiledBusyLoop") {
+		if sampleHas(s, fn) {
 			busy += s.Value[0]
 		}
 	}
 	if busy == 0 || busy < total/4 {
-		t.Fatalf("%d of %d samples in profiledBusyLoop (%d profiling signals taken): want at least a quarter", busy, total, taken)
+		t.Fatalf("%d of %d samples in %s (%d profiling signals taken): want at least a quarter", busy, total, fn, taken)
 	}
-	t.Logf("%d of %d samples in profiledBusyLoop; %d profiling signals taken", busy, total, taken)
+	t.Logf("%d of %d samples in %s; %d profiling signals taken", busy, total, fn, taken)
 }
 
 func sampleHas(s *profile.Sample, fn string) bool {
