@@ -5,6 +5,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/mm"
+	"gopreempt/trace"
 )
 
 // The entry layer: every way into the kernel and every way back out, in
@@ -86,9 +87,11 @@ func doSyscall(f *amd64.TrapFrame) {
 		oops(f, "system call from kernel context (its frame overwrote the top of the kernel stack)")
 	}
 	t.Signal.origAX = int64(f.RAX)
+	trace.SyscallEnter(t.Pid, f.RAX)
 	amd64.Sti()
 	SyscallHook(f)
 	amd64.Cli()
+	trace.SyscallExit(t.Pid, uint64(t.Signal.origAX), int64(f.RAX))
 }
 
 // syscallExitToTaskContext is the way back from a system call (Linux's
@@ -219,6 +222,7 @@ func doSignal(f *amd64.TrapFrame, syscall bool) {
 		if a.Handler == SIG_IGN || a.Handler == SIG_DFL && sigDefaultIgnored(sig) {
 			continue
 		}
+		trace.SignalDeliver(t.Pid, sig)
 		if a.Handler == SIG_DFL {
 			doGroupExit(f, sig, code) // returns only into the report's goroutine
 			return

@@ -17,6 +17,18 @@ import (
 
 func init() {
 	trace.Setup(OnlineCPUs, TSCFrequency, traceTaskNames)
+	trace.SetCurrentPid(tracePid)
+}
+
+// tracePid is the running task's pid, for the latency tracers. Any
+// context.
+//
+//go:nosplit
+func tracePid() int32 {
+	if t := Current(); t != nil {
+		return t.Pid
+	}
+	return -1
 }
 
 // traceTaskNames walks the live tasks' names for the trace's header.

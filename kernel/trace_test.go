@@ -6,9 +6,11 @@ package kernel_test
 import (
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/trace"
@@ -155,6 +157,11 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 		sw := find(recs, i+1, func(r format.Record) bool { return r.Type == format.SchedSwitch })
 		if sw < 0 || int32(recs[sw].A) != pid {
 			continue // need_resched was gone by then, or the trace ended
+		}
+		if ex := find(recs, i+1, func(r format.Record) bool {
+			return r.Type == format.PreemptScheduleIRQExit && int32(r.A) == pid
+		}); ex >= 0 && ex < sw {
+			continue // schedule() chose the task again: still the most behind in vruntime
 		}
 		s := recs[sw]
 		seen++
@@ -338,4 +345,150 @@ func BenchmarkPreemptPairTraceOn(b *testing.B) {
 		kernel.PreemptDisable()
 		kernel.PreemptEnable()
 	}
+}
+
+// System calls are recorded with their number and result, and only the
+// numbers the filter lets through.
+func TestTraceSyscall(t *testing.T) {
+	const sysGetpid, sysGettid = 39, 186
+	trace.SetSyscallFilter(sysGetpid)
+	defer trace.SetSyscallFilter()
+	var pid int32
+	var got int
+	cpus := traced(t, trace.Syscall, func() {
+		inKthread(t, "syscaller", func(k *kernel.Kthread) {
+			pid = k.Task().Pid
+			for i := 0; i < 3; i++ {
+				got = syscall.Getpid()
+				syscall.Gettid()
+			}
+		})
+	})
+	enters, exits := 0, 0
+	for _, recs := range cpus {
+		for _, r := range recs {
+			if r.B != sysGetpid {
+				t.Fatalf("the filter let system call %d through: %+v", r.B, r)
+			}
+			if int32(r.A) != pid {
+				continue // the runtime's own getpid on another thread
+			}
+			switch r.Type {
+			case format.SyscallEnter:
+				enters++
+			case format.SyscallExit:
+				exits++
+				if int(int64(r.C)) != got {
+					t.Errorf("sys_exit getpid returned %d, the call saw %d", int64(r.C), got)
+				}
+			}
+		}
+	}
+	if enters < 3 || exits < 3 {
+		t.Errorf("%d sys_enter and %d sys_exit getpid for pid %d, want 3 of each", enters, exits, pid)
+	}
+}
+
+// latencyRun runs fn under latency tracer lt (with classes c recorded)
+// and returns the longest section, its report, and the pid fn ran as.
+func latencyRun(t *testing.T, lt trace.LatencyTracer, c trace.Class, fn func()) (trace.LatencyMax, string, int32) {
+	t.Helper()
+	old := trace.Enabled()
+	trace.Enable(c)
+	trace.SetLatencyTracer(lt)
+	defer func() { trace.SetLatencyTracer(trace.NoLatencyTracer); trace.Enable(old) }()
+	var pid int32
+	if !trace.Start() {
+		t.Fatal("trace.Start: no memory for the rings")
+	}
+	inKthread(t, "latency", func(k *kernel.Kthread) {
+		pid = k.Task().Pid
+		fn()
+	})
+	trace.Stop()
+	m := trace.MaxLatency()
+	var b strings.Builder
+	m.Report(&b, "preempt", func(p int32) string {
+		if p == pid {
+			return "latency"
+		}
+		return "task"
+	})
+	return m, b.String(), pid
+}
+
+func checkReport(t *testing.T, report, tracer string) {
+	t.Helper()
+	for _, want := range []string{"# tracer: " + tracer + "\n", "# latency: ", " us, #", ", CPU#", "| (M:preempt VP:0, KP:0, SP:0 HP:0 #P:",
+		"_------=> CPU#", "irqs-off", "need-resched", "hardirq/softirq", "preempt-depth"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the %s report lacks %q:\n%s", tracer, want, report)
+		}
+	}
+}
+
+// The preemptoff tracer measures a preempt-off section of known length
+// within 10%, and names the function that opened and closed it.
+func TestPreemptoffTracer(t *testing.T) {
+	const spun = 100 * time.Millisecond
+	var want time.Duration // the section as the spinner measured it
+	m, report, pid := latencyRun(t, trace.PreemptOffTracer, trace.Preempt, func() {
+		kernel.PreemptDisable()
+		t0 := amd64.Rdtsc()
+		spin(spun)
+		t1 := amd64.Rdtsc()
+		kernel.PreemptEnable()
+		want = time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
+	})
+	if m.Pid != pid {
+		t.Fatalf("the longest preempt-off section was pid %d's, not the spinner's (%d):\n%s", m.Pid, pid, report)
+	}
+	got := time.Duration(float64(m.TSC) / float64(kernel.TSCFrequency()) * 1e9)
+	if got < want*9/10 || got > want*11/10 || want < spun {
+		t.Errorf("preemptoff measured %v for a section of %v (a %v spin)", got, want, spun)
+	}
+	checkReport(t, report, "preemptoff")
+	for _, at := range []string{"=> started at: kernel_test.TestPreemptoffTracer", "=> ended at:   kernel_test.TestPreemptoffTracer"} {
+		if !strings.Contains(report, at) {
+			t.Errorf("report lacks %q:\n%s", at, report)
+		}
+	}
+	t.Logf("preemptoff: %v\n%s", got, report)
+}
+
+// The irqsoff tracer measures a local_irq_save() section of known length.
+func TestIRQsoffTracer(t *testing.T) {
+	const spun = 20 * time.Millisecond
+	var want time.Duration
+	m, report, pid := latencyRun(t, trace.IRQsOffTracer, trace.IRQ, func() {
+		fl := irq.LocalIrqSave()
+		t0 := amd64.Rdtsc()
+		spin(spun)
+		t1 := amd64.Rdtsc()
+		irq.LocalIrqRestore(fl)
+		want = time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
+	})
+	got := time.Duration(float64(m.TSC) / float64(kernel.TSCFrequency()) * 1e9)
+	if m.Pid != pid || got < want*9/10 || got > want*11/10 {
+		t.Errorf("irqsoff: longest section %v by pid %d, want %v by pid %d:\n%s", got, m.Pid, want, pid, report)
+	}
+	checkReport(t, report, "irqsoff")
+}
+
+// The wakeup tracer measures a wake-up to its switch-in, and its events
+// end with that switch.
+func TestWakeupTracer(t *testing.T) {
+	m, report, _ := latencyRun(t, trace.WakeupTracer, trace.Sched, func() {
+		for i := 0; i < 5; i++ {
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	if m.TSC == 0 || len(m.Records) == 0 {
+		t.Fatalf("no wake-up latency recorded:\n%s", report)
+	}
+	last := m.Records[len(m.Records)-1]
+	if last.Type != format.SchedSwitch || int32(last.C) != m.Pid || int(last.CPU) != m.CPU {
+		t.Errorf("the section does not end with pid %d's switch-in on CPU %d: %+v", m.Pid, m.CPU, last)
+	}
+	checkReport(t, report, "wakeup")
 }

@@ -25,6 +25,7 @@ func schedSwitch(prev int32, prevState int32, preempted bool, next int32) {
 		st |= format.StatePreempted
 	}
 	emit(format.SchedSwitch, uint32(prev), st, uint64(uint32(next)))
+	latencySwitch(next)
 }
 
 // TaskName records the name pid runs under (16 bytes, as two words),
@@ -44,6 +45,7 @@ func Epoch() uint32 { return epoch }
 func SchedWakeup(pid int32, target int) {
 	if Events&uint32(Sched) != 0 {
 		emit(format.SchedWakeup, uint32(pid), uint64(target), 0)
+		latencyWakeup(pid, target)
 	}
 }
 
@@ -95,12 +97,14 @@ func PreemptScheduleIRQExit(pid int32, switched bool) {
 func PreemptDisable(pid int32, pc uintptr) {
 	if Events&uint32(Preempt) != 0 {
 		emit(format.PreemptDisable, uint32(pid), uint64(pc), 0)
+		latencyEdge(edgePreempt, true, uint64(pc), pid)
 	}
 }
 
 func PreemptEnable(pid int32, pc uintptr) {
 	if Events&uint32(Preempt) != 0 {
 		emit(format.PreemptEnable, uint32(pid), uint64(pc), 0)
+		latencyEdge(edgePreempt, false, uint64(pc), pid)
 	}
 }
 
@@ -110,12 +114,31 @@ func PreemptEnable(pid int32, pc uintptr) {
 func IRQEnter(vector, rip uint64) {
 	if Events&uint32(IRQ) != 0 {
 		emit(format.IRQEnter, uint32(vector), rip, 0)
+		latencyEdge(edgeIRQ, true, rip, -1)
 	}
 }
 
 func IRQExit(vector uint64) {
 	if Events&uint32(IRQ) != 0 {
 		emit(format.IRQExit, uint32(vector), 0, 0)
+		latencyEdge(edgeIRQ, false, 0, -1)
+	}
+}
+
+// IRQsOff and IRQsOn: local_irq_disable/save turned interrupts off, or
+// local_irq_enable/restore back on, at the call from pc (irq/flags.go).
+// Recorded as events of the IRQ class, and the irqsoff tracers' edges.
+func IRQsOff(pc uintptr) {
+	if Events&uint32(IRQ) != 0 {
+		emit(format.IRQsOff, 0, uint64(pc), 0)
+		latencyEdge(edgeIRQ, true, uint64(pc), -1)
+	}
+}
+
+func IRQsOn(pc uintptr) {
+	if Events&uint32(IRQ) != 0 {
+		emit(format.IRQsOn, 0, uint64(pc), 0)
+		latencyEdge(edgeIRQ, false, uint64(pc), -1)
 	}
 }
 

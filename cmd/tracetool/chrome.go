@@ -66,10 +66,13 @@ func writeChrome(w io.Writer, tl *timeline) error {
 	for _, s := range tl.sections {
 		d := s.end - s.start
 		e := chromeEvent{Cat: s.kind, Ph: "X", Ts: s.start, Dur: &d, Pid: 1}
-		if s.kind == "irq" {
+		switch s.kind {
+		case "irq":
 			e.Name, e.Tid = fmt.Sprintf("irq %#x", s.vector), tidIRQ+s.cpu
 			e.Args = map[string]any{"vector": s.vector}
-		} else {
+		case "irqs-off":
+			e.Name, e.Tid = "irqs-off", tidIRQ+s.cpu
+		default:
 			e.Name, e.Tid = "preempt-off", tidPreempt+s.cpu
 			e.Args = map[string]any{"caller": tl.sym(s.pc)}
 		}

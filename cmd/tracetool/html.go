@@ -88,7 +88,7 @@ wheel: zoom, drag: pan. <span id="range"></span></div>
 <span><i style="background:#d62728"></i>preempted on interrupt return</span>
 <span><i style="background:#ff7f0e"></i>preempted at preempt_enable()</span>
 <span><i style="background:rgba(255,215,0,.45)"></i>preempt-off</span>
-<span><i style="background:rgba(90,90,90,.35)"></i>irq handler (interrupts off)</span>
+<span><i style="background:rgba(90,90,90,.35)"></i>interrupts off (irq handler, local_irq_*)</span>
 <span><i style="background:#9467bd"></i>need_resched &#8594; switch</span>
 <span><i style="background:#2ca02c"></i>wake-up &#8594; switch-in</span>
 </div>
@@ -115,11 +115,15 @@ function draw() {
   cx.font = "11px sans-serif";
   // time axis
   cx.fillStyle = "#444"; cx.strokeStyle = "#eee";
-  const step = Math.pow(10, Math.floor(Math.log10((t1 - t0) / 5)));
+  // ticks 1, 2 or 5 times a power of ten apart, at least 110 px
+  let step = Math.pow(10, Math.floor(Math.log10((t1 - t0) / 20)));
+  for (const m of [1, 2, 5, 10, 20, 50]) { if ((t1 - t0) / (step * m) <= (W - LEFT) / 110) { step *= m; break; } }
+  const digits = Math.max(0, Math.min(6, 3 - Math.floor(Math.log10(step))));
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
     const x = X(t); cx.beginPath(); cx.moveTo(x, TOP - 4); cx.lineTo(x, cv.height); cx.stroke();
-    cx.fillText((t / 1000).toFixed(3) + " ms", x + 2, 12);
+    cx.fillText((t / 1000).toFixed(digits) + " ms", x + 2, 12);
   }
+  cx.save(); cx.beginPath(); cx.rect(LEFT, 0, W - LEFT, cv.height); cx.clip();
   let drawn = 0;
   for (const s of D.slices) {
     const [c, a, b, name, pid, how] = s;
@@ -138,8 +142,8 @@ function draw() {
     const [c, kind, a, b] = s;
     if (b < t0 || a > t1) continue;
     const x0 = Math.max(X(a), LEFT), x1 = Math.min(X(b), W), y = laneY(c);
-    cx.fillStyle = kind === "irq" ? "rgba(90,90,90,.35)" : "rgba(255,215,0,.45)";
-    if (kind === "irq") cx.fillRect(x0, y + BAR - 8, Math.max(x1 - x0, 1), 8);
+    cx.fillStyle = kind === "preempt-off" ? "rgba(255,215,0,.45)" : "rgba(90,90,90,.35)";
+    if (kind !== "preempt-off") cx.fillRect(x0, y + BAR - 8, Math.max(x1 - x0, 1), 8);
     else cx.fillRect(x0, y - 3, Math.max(x1 - x0, 1), BAR + 6);
   }
   for (const f of D.flows) {
@@ -153,6 +157,7 @@ function draw() {
     cx.lineTo(xb - 6 * Math.cos(ang - 0.4), yb - 6 * Math.sin(ang - 0.4));
     cx.lineTo(xb - 6 * Math.cos(ang + 0.4), yb - 6 * Math.sin(ang + 0.4)); cx.fill();
   }
+  cx.restore();
   const el = document.getElementById("drawn-slices");
   el.textContent = drawn; el.dataset.slices = drawn;
   document.getElementById("range").textContent = "showing " + (t0 / 1000).toFixed(3) + " .. " + (t1 / 1000).toFixed(3) + " ms";

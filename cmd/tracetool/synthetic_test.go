@@ -41,6 +41,8 @@ func synthetic(t *testing.T) (*format.Trace, int) {
 		{TSC: 10010, Type: format.PreemptScheduleEnter, A: 12},
 		{TSC: 10100, Type: format.SchedSwitch, A: 12, B: format.StatePreempted, C: 0},
 		{TSC: 11000, Type: format.FPUBegin, A: 0},
+		{TSC: 11500, Type: format.IRQsOff, Flags: format.FlagIRQsOff},
+		{TSC: 11800, Type: format.IRQsOn, Flags: format.FlagIRQsOff},
 	}
 	var buf bytes.Buffer
 	w := &format.Writer{Put: func(b []byte) { buf.Write(b) }}
@@ -92,7 +94,7 @@ func TestTimeline(t *testing.T) {
 			t.Errorf("pid %d's slice preempted at %#x, want %#x", s.pid, s.at, want)
 		}
 	}
-	var off, irqs int
+	var off, irqs, irqsOff int
 	for _, s := range tl.sections {
 		switch s.kind {
 		case "preempt-off":
@@ -102,7 +104,15 @@ func TestTimeline(t *testing.T) {
 			}
 		case "irq":
 			irqs++
+		case "irqs-off":
+			irqsOff++
+			if s.cpu != 1 || s.start != 10.5 || s.end != 10.8 {
+				t.Errorf("irqs-off section %+v", s)
+			}
 		}
+	}
+	if irqsOff != 1 {
+		t.Errorf("%d irqs-off sections, want 1", irqsOff)
 	}
 	if off != 1 || irqs != 2 {
 		t.Errorf("%d preempt-off and %d irq sections, want 1 and 2", off, irqs)

@@ -47,7 +47,7 @@ type slice struct {
 
 type section struct {
 	cpu        int
-	kind       string // "preempt-off" or "irq" (a hardirq handler: interrupts off)
+	kind       string // "preempt-off", "irq" (a hardirq handler: interrupts off) or "irqs-off" (local_irq_disable/save)
 	start, end float64
 	pc         uint64 // preempt_disable's caller
 	vector     uint32
@@ -125,27 +125,18 @@ func buildTimeline(tr *format.Trace) *timeline {
 		var lastPreempt string                  // the preempt_schedule path entered last on this CPU
 		var irqRIP, enablePC, preemptAt uint64  // where the last interrupt came in, the last preempt_enable's caller
 		var offStart, irqStart float64 = -1, -1 // open sections
+		var irqsOffStart float64 = -1
 		var offPC uint64
 		var irqVec uint32
 		var last float64
-		ranAs := map[int32]string{} // task_name records since the last switch
 		for _, r := range c.Records {
 			t := us(r.TSC)
 			last = t
 			all = append(all, event{r, t})
 			switch r.Type {
-			case format.TaskName:
-				ranAs[int32(r.A)] = r.NameOf()
-				if _, ok := tl.names[int32(r.A)]; !ok {
-					tl.names[int32(r.A)] = r.NameOf()
-				}
 			case format.SchedSwitch:
 				tl.switches++
 				if open != nil {
-					if n, ok := ranAs[open.pid]; ok {
-						open.name = n
-					}
-					ranAs = map[int32]string{}
 					open.end = t
 					open.state = uint32(r.B)
 					open.end_ = "blocked"
@@ -176,6 +167,13 @@ func buildTimeline(tr *format.Trace) *timeline {
 					tl.sections = append(tl.sections, section{cpu: c.ID, kind: "preempt-off", start: offStart, end: t, pc: offPC})
 				}
 				offStart = -1
+			case format.IRQsOff:
+				irqsOffStart = t
+			case format.IRQsOn:
+				if irqsOffStart >= 0 {
+					tl.sections = append(tl.sections, section{cpu: c.ID, kind: "irqs-off", start: irqsOffStart, end: t})
+				}
+				irqsOffStart = -1
 			case format.IRQEnter:
 				irqStart, irqVec, irqRIP = t, r.A, r.B
 			case format.IRQExit:
@@ -193,17 +191,13 @@ func buildTimeline(tr *format.Trace) *timeline {
 			open.end = last
 			tl.slices = append(tl.slices, *open)
 		}
-		for pid, n := range ranAs { // a task still running at the end
-			if _, ok := tl.names[pid]; !ok {
-				tl.names[pid] = n
-			}
-		}
 		if last > tl.endUS {
 			tl.endUS = last
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].TSC < all[j].TSC })
 	tl.flows = findFlows(all)
+	nameSlices(tl, all)
 	return tl
 }
 
@@ -237,4 +231,37 @@ func findFlows(all []event) []flow {
 		}
 	}
 	return flows
+}
+
+// nameSlices gives each slice the name its task ran under: the last
+// task_name record for the pid up to the slice's end (the kernel records
+// one before a switch-out whenever the name changed). A kthread renames
+// its thread when it starts and gives the old name back when it ends,
+// so the header's names, taken at the drain, are only the fallback.
+func nameSlices(tl *timeline, all []event) {
+	type named struct {
+		us   float64
+		name string
+	}
+	history := map[int32][]named{}
+	for _, e := range all {
+		if e.Type == format.TaskName {
+			pid := int32(e.A)
+			history[pid] = append(history[pid], named{e.us, e.NameOf()})
+			if _, ok := tl.names[pid]; !ok {
+				tl.names[pid] = e.NameOf()
+			}
+		}
+	}
+	for i := range tl.slices {
+		s := &tl.slices[i]
+		h := history[s.pid]
+		// The last record up to the slice's end: the one written
+		// just before the switch-out that ended it. A slice still
+		// running at the end of the trace may have none.
+		j := sort.Search(len(h), func(k int) bool { return h[k].us > s.end })
+		if j > 0 {
+			s.name = h[j-1].name
+		}
+	}
 }

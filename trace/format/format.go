@@ -62,6 +62,8 @@ const (
 	SyscallEnter                 // A pid, B system-call number
 	SyscallExit                  // A pid, B system-call number, C return value
 	TaskName                     // A pid, B and C the name's 16 bytes: the name prev ran under, before its switch-out
+	IRQsOff                      // B caller's PC: local_irq_disable/save turned interrupts off
+	IRQsOn                       // B caller's PC: local_irq_enable/restore turned them back on
 	NumTypes
 )
 
@@ -72,6 +74,7 @@ var typeNames = [NumTypes]string{
 	"preempt_disable", "preempt_enable", "irq_enter", "irq_exit",
 	"kernel_fpu_begin", "kernel_fpu_end", "ipi_send", "ipi_recv",
 	"signal_deliver", "sys_enter", "sys_exit", "task_name",
+	"irq_disable", "irq_enable",
 }
 
 func (t Type) String() string {
