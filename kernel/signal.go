@@ -309,9 +309,15 @@ func recalcSigpending() {
 	}
 }
 
+// How rt_sigprocmask changes the mask.
+const (
+	SIG_BLOCK   = 0
+	SIG_UNBLOCK = 1
+	SIG_SETMASK = 2
+)
+
 // SigprocMask changes the current thread's blocked mask (rt_sigprocmask)
-// and returns the old one. how is SIG_BLOCK (0), SIG_UNBLOCK (1) or
-// SIG_SETMASK (2); set is ignored if setIt is false.
+// and returns the old one; set is ignored if setIt is false.
 func SigprocMask(how int, set uint64, setIt bool) (old uint64, ok bool) {
 	t := Current()
 	old = t.Signal.blocked
@@ -319,11 +325,11 @@ func SigprocMask(how int, set uint64, setIt bool) (old uint64, ok bool) {
 		return old, true
 	}
 	switch how {
-	case 0:
+	case SIG_BLOCK:
 		t.Signal.blocked |= set
-	case 1:
+	case SIG_UNBLOCK:
 		t.Signal.blocked &^= set
-	case 2:
+	case SIG_SETMASK:
 		t.Signal.blocked = set
 	default:
 		return old, false
