@@ -17,13 +17,13 @@ QEMURUN := $(CURDIR)/bin/qemurun
 # Packages whose tests run on the host, and packages whose tests run
 # inside the kernel under QEMU (each imports gopreempt/internal/ktest).
 HOST_PKGS   := ./boot/... ./rtc ./acpi ./arch/amd64 ./internal/... ./cmd/... ./tests/... ./fs/dirent ./linux ./trace/format
-KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso ./signals
+KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso ./signals ./linux/fuzz
 
 # Command line for `make run` and for kernel-mode tests.
 CMDLINE      ?= loglevel=6 demo=percpu
 KTEST_CMDLINE ?= loglevel=5 panic=exit
 
-.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean soak debug deps-gdb
+.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean soak debug deps-gdb fuzz-syscalls
 
 all: build
 
@@ -110,6 +110,15 @@ test: vet hosttest kerneltest kerneltest-smp
 N ?= 3
 soak:
 	N=$(N) REV="$(REV)" MAKE="$(MAKE)" GO="$(GO)" tests/soak.sh
+
+# The system-call fuzzer (linux/fuzz) for long: make fuzz-syscalls
+# [N=1000000] [SEED=...] [SMP=4]. It prints the seed and calls per second.
+# (N here defaults to a million, not to soak's 3.)
+FUZZ_N = $(if $(filter command line,$(origin N)),$(N),1000000)
+SEED ?= 0
+fuzz-syscalls: bin/qemurun
+	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 -v -timeout=6h $(KLDFLAGS) \
+		-exec '$(QEMURUN) -timeout=6h' -run TestFuzzSyscalls ./linux/fuzz -args -fuzz.n=$(FUZZ_N) -fuzz.seed=$(SEED)
 
 # One kernel-mode test: make ktest PKG=./kernel RUN=TestName
 PKG ?= ./kernel

@@ -109,7 +109,11 @@ func releaseFile(fp *file) int {
 }
 
 func sysRead(f *amd64.TrapFrame) int64 {
-	return fdRead(f.RDI, userBytes(uintptr(f.RSI), int(f.RDX)))
+	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), true)
+	if !ok {
+		return -EFAULT
+	}
+	return fdRead(f.RDI, b)
 }
 
 // fdRead is read(2) of descriptor fd into buf (and each step of readv).
@@ -132,7 +136,11 @@ func fdRead(fd uint64, buf []byte) int64 {
 }
 
 func sysWrite(f *amd64.TrapFrame) int64 {
-	return fdWrite(f.RDI, userBytes(uintptr(f.RSI), int(f.RDX)))
+	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), false)
+	if !ok {
+		return -EFAULT
+	}
+	return fdWrite(f.RDI, b)
 }
 
 // fdWrite is write(2) of buf to descriptor fd (and each step of writev).

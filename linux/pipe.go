@@ -79,6 +79,9 @@ func sysPipe2(f *amd64.TrapFrame) int64 {
 	if flags&^(O_CLOEXEC|O_NONBLOCK|O_DIRECT) != 0 {
 		return -EINVAL
 	}
+	if !accessOK(uintptr(f.RDI), 8, true) {
+		return -EFAULT // checked first: no descriptor to take back after
+	}
 	rfd := allocFile(filePipeRead)
 	if rfd < 0 {
 		return int64(rfd)

@@ -19,16 +19,25 @@ type iovec struct {
 	len  uint64
 }
 
-func sysReadv(f *amd64.TrapFrame) int64 { return vectored(f.RDI, uintptr(f.RSI), f.RDX, fdRead) }
+func sysReadv(f *amd64.TrapFrame) int64 {
+	return vectored(f.RDI, uintptr(f.RSI), f.RDX, true, fdRead)
+}
 
-func sysWritev(f *amd64.TrapFrame) int64 { return vectored(f.RDI, uintptr(f.RSI), f.RDX, fdWrite) }
+func sysWritev(f *amd64.TrapFrame) int64 {
+	return vectored(f.RDI, uintptr(f.RSI), f.RDX, false, fdWrite)
+}
 
-func vectored(fd uint64, iov uintptr, n uint64, op func(fd uint64, b []byte) int64) int64 {
+// vectored runs op on each buffer of the iovec array; write says that op
+// stores into the buffers (readv), so they must be writable.
+func vectored(fd uint64, iov uintptr, n uint64, write bool, op func(fd uint64, b []byte) int64) int64 {
 	if fileOf(fd) == nil {
 		return -EBADF
 	}
 	if n > UIO_MAXIOV {
 		return -EINVAL
+	}
+	if !accessOK(iov, uintptr(n)*16, false) {
+		return -EFAULT
 	}
 	var sum uint64
 	for i := uint64(0); i < n; i++ {
@@ -44,7 +53,11 @@ func vectored(fd uint64, iov uintptr, n uint64, op func(fd uint64, b []byte) int
 		if v.len == 0 {
 			continue
 		}
-		r := op(fd, userBytes(uintptr(v.base), int(v.len)))
+		b, ok := userSlice(uintptr(v.base), int(v.len), write)
+		r := int64(-EFAULT)
+		if ok {
+			r = op(fd, b)
+		}
 		if r < 0 {
 			if done == 0 {
 				return r

@@ -121,7 +121,11 @@ func sysFstat(f *amd64.TrapFrame) int64 {
 	if e != 0 {
 		return e
 	}
-	putStat(userBytes(uintptr(f.RSI), sizeofStat), &st)
+	b, ok := userSlice(uintptr(f.RSI), sizeofStat, true)
+	if !ok {
+		return -EFAULT
+	}
+	putStat(b, &st)
 	return 0
 }
 
@@ -135,7 +139,11 @@ func sysNewfstatat(f *amd64.TrapFrame) int64 {
 	if e != 0 {
 		return e
 	}
-	putStat(userBytes(uintptr(f.RDX), sizeofStat), &st)
+	b, ok := userSlice(uintptr(f.RDX), sizeofStat, true)
+	if !ok {
+		return -EFAULT
+	}
+	putStat(b, &st)
 	return 0
 }
 
@@ -151,6 +159,10 @@ func sysStatx(f *amd64.TrapFrame) int64 {
 	if e != 0 {
 		return e
 	}
-	putStatx(userBytes(uintptr(f.R8), sizeofStatx), &st)
+	b, ok := userSlice(uintptr(f.R8), sizeofStatx, true)
+	if !ok {
+		return -EFAULT
+	}
+	putStatx(b, &st)
 	return 0
 }

@@ -118,6 +118,9 @@ func sysEpollCtl(f *amd64.TrapFrame) int64 {
 	op := f.RSI
 	var ev epollEvent
 	if op != EPOLL_CTL_DEL {
+		if !accessOK(uintptr(f.R10), unsafe.Sizeof(ev), false) {
+			return -EFAULT
+		}
 		ev = *(*epollEvent)(addr.Ptr(uintptr(f.R10)))
 	}
 	data := uint64(ev.data[0]) | uint64(ev.data[1])<<32
@@ -212,6 +215,9 @@ func sysEpollPwait(f *amd64.TrapFrame) int64 {
 	events, max, timeout := uintptr(f.RSI), int(int32(f.RDX)), int64(int32(f.R10))
 	if epf.kind != fileEpoll || max <= 0 {
 		return -EINVAL
+	}
+	if !accessOK(events, uintptr(max)*unsafe.Sizeof(epollEvent{}), true) {
+		return -EFAULT // ep_check_params: before any event is taken
 	}
 	var buf [epollBatch]epollEvent
 	out := buf[:min(max, epollBatch)]

@@ -4,6 +4,7 @@ import (
 	"gopreempt/arch/amd64"
 	"gopreempt/fs/tmpfs"
 	"gopreempt/internal/addr"
+	"gopreempt/mm"
 )
 
 // The file-system system calls, on the one tmpfs (fs/tmpfs) rooted at
@@ -95,10 +96,11 @@ const (
 // userPath returns the NUL-terminated path at p, without the NUL:
 // ENAMETOOLONG if there is no NUL in PATH_MAX bytes.
 func userPath(p uintptr) ([]byte, int64) {
-	if p == 0 {
-		return nil, -EFAULT
-	}
 	for n := 0; n < PATH_MAX; n++ {
+		a := p + uintptr(n)
+		if (n == 0 || a&(mm.PageSize-1) == 0) && !accessOK(a, 1, false) {
+			return nil, -EFAULT // strncpy_from_user stops at the fault
+		}
 		if *(*byte)(addr.Ptr(p + uintptr(n))) == 0 {
 			return userBytes(p, n), 0
 		}
@@ -377,7 +379,11 @@ func sysPread64(f *amd64.TrapFrame) int64 {
 	if off < 0 {
 		return -EINVAL
 	}
-	return fileRead(f.RDI, userBytes(uintptr(f.RSI), int(f.RDX)), &off)
+	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), true)
+	if !ok {
+		return -EFAULT
+	}
+	return fileRead(f.RDI, b, &off)
 }
 
 func sysPwrite64(f *amd64.TrapFrame) int64 {
@@ -392,7 +398,11 @@ func sysPwrite64(f *amd64.TrapFrame) int64 {
 	if off < 0 {
 		return -EINVAL
 	}
-	return fileWrite(f.RDI, userBytes(uintptr(f.RSI), int(f.RDX)), &off)
+	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), false)
+	if !ok {
+		return -EFAULT
+	}
+	return fileWrite(f.RDI, b, &off)
 }
 
 // lseek(fd, offset, whence). SEEK_DATA and SEEK_HOLE treat the whole file
@@ -463,8 +473,13 @@ func sysGetdents64(f *amd64.TrapFrame) int64 {
 	if of < 0 {
 		return -EBADF
 	}
+	b, ok := userSlice(uintptr(f.RSI), int(uint32(f.RDX)), true) // count is an unsigned int
+	if !ok {
+		fput(of)
+		return -EFAULT
+	}
 	o := &openFiles[of]
-	r := tmpfs.Getdents(o.inode, userBytes(uintptr(f.RSI), int(f.RDX)), &o.pos)
+	r := tmpfs.Getdents(o.inode, b, &o.pos)
 	fput(of)
 	return r
 }
@@ -590,8 +605,14 @@ func sysReadlinkat(f *amd64.TrapFrame) int64 {
 	if e != 0 {
 		return e
 	}
-	r := tmpfs.Readlink(h, userBytes(uintptr(f.RDX), int(f.R10)))
+	// Into a kernel buffer first: Linux writes only the target's bytes,
+	// so a bufsiz larger than the buffer is no fault.
+	var buf [PATH_MAX]byte
+	r := tmpfs.Readlink(h, buf[:min(f.R10, PATH_MAX)])
 	tmpfs.Release(h)
+	if r > 0 && !copyToUser(uintptr(f.RDX), buf[:r]) {
+		return -EFAULT
+	}
 	return r
 }
 
@@ -735,7 +756,12 @@ func sysGetcwd(f *amd64.TrapFrame) int64 {
 	if f.RSI == 0 {
 		return -ERANGE
 	}
-	return tmpfs.Getcwd(userBytes(uintptr(f.RDI), int(min(f.RSI, PATH_MAX))))
+	var buf [PATH_MAX]byte // as readlinkat: only the path's bytes are written
+	r := tmpfs.Getcwd(buf[:min(f.RSI, PATH_MAX)])
+	if r > 0 && !copyToUser(uintptr(f.RDI), buf[:r]) {
+		return -EFAULT
+	}
+	return r
 }
 
 func sysUmask(f *amd64.TrapFrame) int64 { return int64(tmpfs.Umask(uint32(f.RDI))) }

@@ -123,7 +123,10 @@ func sysFutex(f *amd64.TrapFrame) int64 {
 		}
 		deadline := int64(-1)
 		if f.R10 != 0 {
-			ts := userTimespec(uintptr(f.R10))
+			ts, ok := getTimespec(uintptr(f.R10))
+			if !ok {
+				return -EFAULT
+			}
 			if ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1e9 {
 				return -EINVAL
 			}
@@ -166,6 +169,9 @@ func futexDeadline(cmd uint32, realtime bool, ns int64) int64 {
 func FutexWait(uaddr uintptr, val, bitset uint32, deadline int64) int64 {
 	if bitset == 0 || uaddr%4 != 0 {
 		return -EINVAL
+	}
+	if !accessOK(uaddr, 4, false) {
+		return -EFAULT // get_futex_key: not the caller's memory
 	}
 	var q futexQ
 	q.key, q.bitset, q.task = uaddr, bitset, uintptr(unsafe.Pointer(kernel.Current()))

@@ -10,11 +10,11 @@ import "gopreempt/arch/amd64"
 const SYS_getcpu = 309
 
 func sysGetcpu(f *amd64.TrapFrame) int64 {
-	if f.RDI != 0 {
-		*userU32(uintptr(f.RDI)) = uint32(amd64.ThisCPU().ID)
+	if f.RDI != 0 && !putUser32(uintptr(f.RDI), uint32(amd64.ThisCPU().ID)) {
+		return -EFAULT
 	}
-	if f.RSI != 0 {
-		*userU32(uintptr(f.RSI)) = 0
+	if f.RSI != 0 && !putUser32(uintptr(f.RSI), 0) {
+		return -EFAULT
 	}
 	return 0
 }

@@ -14,7 +14,10 @@ func sysZero(f *amd64.TrapFrame) int64 { return 0 }
 func sysPrctl(f *amd64.TrapFrame) int64 {
 	const PR_SET_NAME = 15
 	if f.RDI == PR_SET_NAME {
-		b := userBytes(uintptr(f.RSI), 16)
+		var b [16]byte
+		if !copyFromUser(b[:], uintptr(f.RSI)) {
+			return -EFAULT
+		}
 		t := kernel.Current()
 		for i := range t.Name {
 			t.Name[i] = 0
@@ -27,24 +30,29 @@ func sysPrctl(f *amd64.TrapFrame) int64 {
 	return -EINVAL
 }
 
-// prlimit64: RLIMIT_NOFILE is the size of the file table; the rest are
-// unlimited.
+// prlimit64(pid, resource, new, old): RLIMIT_NOFILE is the size of the
+// file table; the rest are unlimited. A new limit is accepted and
+// ignored.
 func sysPrlimit64(f *amd64.TrapFrame) int64 {
 	const RLIMIT_NOFILE = 7
-	if old := uintptr(f.RDX); old != 0 {
+	if old := uintptr(f.R10); old != 0 {
 		cur, max := ^uint64(0), ^uint64(0)
 		if f.RSI == RLIMIT_NOFILE {
 			cur, max = maxFiles, maxFiles
 		}
-		*userU64(old) = cur
-		*userU64(old + 8) = max
+		if !putUser64(old, cur) || !putUser64(old+8, max) {
+			return -EFAULT
+		}
 	}
 	return 0
 }
 
 // uname: struct utsname is six 65-byte strings.
 func sysUname(f *amd64.TrapFrame) int64 {
-	b := userBytes(uintptr(f.RDI), 6*65)
+	b, ok := userSlice(uintptr(f.RDI), 6*65, true)
+	if !ok {
+		return -EFAULT
+	}
 	for i := range b {
 		b[i] = 0
 	}
@@ -60,7 +68,15 @@ func sysUname(f *amd64.TrapFrame) int64 {
 var rngState uint64
 
 func sysGetrandom(f *amd64.TrapFrame) int64 {
-	b := userBytes(uintptr(f.RDI), int(f.RSI))
+	const GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
+	if f.RDX&^(GRND_NONBLOCK|GRND_RANDOM|GRND_INSECURE) != 0 {
+		return -EINVAL
+	}
+	n := min(f.RSI, 1<<25-1) // Linux returns at most 32 MiB - 1 at a time
+	b, ok := userSlice(uintptr(f.RDI), int(n), true)
+	if !ok {
+		return -EFAULT
+	}
 	for i := range b {
 		b[i] = byte(nextRandom())
 	}

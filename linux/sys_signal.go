@@ -23,6 +23,9 @@ func sysRtSigaction(f *amd64.TrapFrame) int64 {
 		return -EINVAL
 	}
 	cur := kernel.GetSigaction(int(sig))
+	if act != 0 && !accessOK(act, 32, false) || old != 0 && !accessOK(old, 32, true) {
+		return -EFAULT
+	}
 	if act != 0 {
 		a := kernel.Sigaction{
 			Handler:  *userU64(act),
@@ -50,7 +53,13 @@ func sysRtSigprocmask(f *amd64.TrapFrame) int64 {
 	}
 	var v uint64
 	if set != 0 {
-		v = *userU64(set)
+		var ok bool
+		if v, ok = getUser64(set); !ok {
+			return -EFAULT
+		}
+	}
+	if old != 0 && !accessOK(old, 8, true) {
+		return -EFAULT
 	}
 	prev, ok := kernel.SigprocMask(how, v, set != 0)
 	if !ok {
@@ -66,7 +75,9 @@ func sysRtSigpending(f *amd64.TrapFrame) int64 {
 	if f.RSI != sigsetSize {
 		return -EINVAL
 	}
-	*userU64(uintptr(f.RDI)) = kernel.SigPending() & kernel.Blocked()
+	if !putUser64(uintptr(f.RDI), kernel.SigPending()&kernel.Blocked()) {
+		return -EFAULT
+	}
 	return 0
 }
 
@@ -75,6 +86,9 @@ func sysSigaltstack(f *amd64.TrapFrame) int64 {
 	ss, old := uintptr(f.RDI), uintptr(f.RSI)
 	var sp, size uint64
 	var flags int32
+	if ss != 0 && !accessOK(ss, 24, false) || old != 0 && !accessOK(old, 24, true) {
+		return -EFAULT
+	}
 	if ss != 0 {
 		sp, flags, size = *userU64(ss), int32(*userU32(ss + 8)), *userU64(ss + 16)
 	}

@@ -32,10 +32,10 @@ func sysClone(f *amd64.TrapFrame) int64 {
 		return -ENOMEM
 	}
 	if flags&CLONE_PARENT_SETTID != 0 && ptid != 0 {
-		*userU32(ptid) = uint32(t.Pid)
+		putUser32(ptid, uint32(t.Pid)) // Linux ignores a fault here too
 	}
 	if flags&CLONE_CHILD_SETTID != 0 && ctid != 0 {
-		*userU32(ctid) = uint32(t.Pid)
+		putUser32(ctid, uint32(t.Pid))
 	}
 	if flags&CLONE_CHILD_CLEARTID != 0 {
 		t.ClearChildTID = ctid
@@ -48,7 +48,7 @@ func sysExit(f *amd64.TrapFrame) int64 {
 	t := kernel.Current()
 	if t.ClearChildTID != 0 {
 		// What the runtime's thread exit waits for (man 2 set_tid_address).
-		*userU32(t.ClearChildTID) = 0
+		putUser32(t.ClearChildTID, 0) // a bad address is ignored, as Linux's mm_release
 		FutexWake(t.ClearChildTID, 1, FUTEX_BITSET_MATCH_ANY)
 	}
 	kernel.DoExit(int32(f.RDI))
@@ -107,7 +107,10 @@ func sysSchedGetaffinity(f *amd64.TrapFrame) int64 {
 	for i := 0; i < n && i < 64; i++ {
 		bits |= 1 << i
 	}
-	b := userBytes(mask, size)
+	b, ok := userSlice(mask, size, true)
+	if !ok {
+		return -EFAULT
+	}
 	for i := range b {
 		b[i] = 0
 	}
@@ -123,7 +126,9 @@ func sysArchPrctl(f *amd64.TrapFrame) int64 {
 		f.FSBase = f.RSI
 		return 0
 	case ARCH_GET_FS:
-		*userU64(uintptr(f.RSI)) = f.FSBase
+		if !putUser64(uintptr(f.RSI), f.FSBase) {
+			return -EFAULT
+		}
 		return 0
 	}
 	return -EINVAL

@@ -35,21 +35,24 @@ func sysClockGettime(f *amd64.TrapFrame) int64 {
 	if !ok {
 		return -EINVAL
 	}
-	ts := userTimespec(uintptr(f.RSI))
-	ts.Sec, ts.Nsec = ns/1e9, ns%1e9
+	if !putTimespec(uintptr(f.RSI), timespec{ns / 1e9, ns % 1e9}) {
+		return -EFAULT
+	}
 	return 0
 }
 
 func sysClockGetres(f *amd64.TrapFrame) int64 {
-	if f.RSI != 0 {
-		ts := userTimespec(uintptr(f.RSI))
-		ts.Sec, ts.Nsec = 0, 1
+	if f.RSI != 0 && !putTimespec(uintptr(f.RSI), timespec{0, 1}) {
+		return -EFAULT
 	}
 	return 0
 }
 
 func sysNanosleep(f *amd64.TrapFrame) int64 {
-	ts := userTimespec(uintptr(f.RDI))
+	ts, ok := getTimespec(uintptr(f.RDI))
+	if !ok {
+		return -EFAULT
+	}
 	if ts.Nsec < 0 || ts.Nsec >= 1e9 || ts.Sec < 0 {
 		return -EINVAL
 	}
@@ -57,7 +60,13 @@ func sysNanosleep(f *amd64.TrapFrame) int64 {
 }
 
 func sysClockNanosleep(f *amd64.TrapFrame) int64 {
-	ts := userTimespec(uintptr(f.RDX))
+	ts, ok := getTimespec(uintptr(f.RDX))
+	if !ok {
+		return -EFAULT
+	}
+	if ts.Nsec < 0 || ts.Nsec >= 1e9 || ts.Sec < 0 {
+		return -EINVAL // as nanosleep: timespec64_valid
+	}
 	ns := uint64(ts.Sec)*1e9 + uint64(ts.Nsec)
 	if f.RSI&TIMER_ABSTIME != 0 {
 		now, ok := clockNow(f.RDI)

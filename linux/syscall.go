@@ -11,8 +11,10 @@
 // implement is logged once, by number, and fails with -ENOSYS.
 //
 // SYSCALL context: no allocation, no heap pointer writes. Memory the
-// caller passes is reached directly (there is one address space); a bad
-// pointer faults in kernel code, which is reported as an oops.
+// caller passes is reached directly (there is one address space), after
+// uaccess.go's helpers have checked that it is the caller's: a bad
+// pointer gives EFAULT, as on Linux. (userBytes and userU64 below do not
+// check: they are for memory already checked, and the kernel's own.)
 package linux
 
 import (

@@ -27,3 +27,27 @@ func AccessOK(start, end uintptr, write bool) bool {
 	space.lock.Unlock(fl)
 	return ok
 }
+
+// ImageAccessOK reports whether [start, end) lies in the kernel image's
+// data that the runtime linked into it may hand to a system call: its
+// read-only data (string constants such as the paths it probes, the
+// messages it writes) for reading, and .data/.bss (runtime.m0's futex
+// words, its g0 and their buffers) for reading or writing. The runtime
+// is part of the kernel image, so these are "user" memory too; the text,
+// the page-table and kernel-stack regions are not. Before ProtectKernel
+// has run nothing is accepted.
+//
+// Any context; no allocation.
+func ImageAccessOK(start, end uintptr, write bool) bool {
+	rlo, rhi := protectedImage.RodataPages()
+	dlo, dhi := protectedImage.DataPages()
+	switch {
+	case end <= start || rlo == 0:
+		return false
+	case start >= dlo && end <= dhi:
+		return true
+	case start >= rlo && end <= rhi:
+		return !write
+	}
+	return false
+}

@@ -56,12 +56,33 @@ func walk(va uintptr, create bool) *uint64 {
 				return nil
 			}
 			*e = f | PTE_P | PTE_W
+			space.tables++
 		} else if *e&PTE_PS != 0 {
 			return nil
 		}
 		t = pt(*e & pteAddr)
 	}
 	return &t[(uint64(va)>>12)&511]
+}
+
+// nextTable is where a walk over [va, ...) must look after va: the next
+// page when va's level-1 table exists, or else the end of the range the
+// missing table (or a large page) would cover. So a loop over a sparse
+// range costs its populated tables, not its pages, as Linux's
+// zap_pmd_range skips pmd_none entries: munmap of a terabyte that the
+// runtime reserved and never touched is a few steps. Callers hold
+// space.lock.
+func nextTable(va uintptr) uintptr {
+	t := pt(BootPML4)
+	for level := 3; level > 0; level-- {
+		shift := 12 + 9*uint(level)
+		e := t[(uint64(va)>>shift)&511]
+		if e&PTE_P == 0 || e&PTE_PS != 0 {
+			return (va | (1<<shift - 1)) + 1
+		}
+		t = pt(e & pteAddr)
+	}
+	return va + PageSize
 }
 
 // mapPage maps the 4 KiB page at va to the frame pa. Callers hold space.lock.
