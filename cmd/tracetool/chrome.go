@@ -80,7 +80,7 @@ func writeChrome(w io.Writer, tl *timeline) error {
 	}
 	for _, in := range tl.instants {
 		ev = append(ev, chromeEvent{Name: in.kind, Cat: "sched", Ph: "i", S: "t", Ts: in.ts, Pid: 1, Tid: tidTasks + in.cpu,
-			Args: map[string]any{"pid": in.pid, "task": tl.name(in.pid), "detail": in.arg}})
+			Args: map[string]any{"pid": in.pid, "task": tl.nameAt(in.pid, in.ts), "detail": in.arg}})
 	}
 	for i, f := range tl.flows {
 		id := i + 1

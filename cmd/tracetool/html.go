@@ -51,7 +51,7 @@ func writeHTML(w io.Writer, tl *timeline) error {
 		d.Flows = append(d.Flows, [6]any{f.kind, f.fromCPU, f.from, f.toCPU, f.to, f.pid})
 	}
 	for _, in := range tl.instants {
-		d.Instants = append(d.Instants, [4]any{in.cpu, in.kind, in.ts, fmt.Sprintf("%s %s (%s)", in.kind, tl.name(in.pid), in.arg)})
+		d.Instants = append(d.Instants, [4]any{in.cpu, in.kind, in.ts, fmt.Sprintf("%s %s (%s)", in.kind, tl.nameAt(in.pid, in.ts), in.arg)})
 	}
 	data, err := json.Marshal(d)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 type timeline struct {
 	sym      func(pc uint64) string // names a PC: the -elf symbolizer, or hex
+	history  map[int32][]named      // each pid's task_name records, in time order
 	cpus     int
 	names    map[int32]string
 	slices   []slice
@@ -238,12 +239,28 @@ func findFlows(all []event) []flow {
 // one before a switch-out whenever the name changed). A kthread renames
 // its thread when it starts and gives the old name back when it ends,
 // so the header's names, taken at the drain, are only the fallback.
-func nameSlices(tl *timeline, all []event) {
-	type named struct {
-		us   float64
-		name string
+type named struct {
+	us   float64
+	name string
+}
+
+// nameAt is the name pid ran under at time us: that of the first
+// task_name record from then on (written at the switch-out that ends
+// the slice running then), else the last one, else the header's.
+func (tl *timeline) nameAt(pid int32, us float64) string {
+	h := tl.history[pid]
+	if j := sort.Search(len(h), func(k int) bool { return h[k].us >= us }); j < len(h) {
+		return h[j].name
 	}
+	if len(h) > 0 {
+		return h[len(h)-1].name
+	}
+	return tl.name(pid)
+}
+
+func nameSlices(tl *timeline, all []event) {
 	history := map[int32][]named{}
+	tl.history = history
 	for _, e := range all {
 		if e.Type == format.TaskName {
 			pid := int32(e.A)
