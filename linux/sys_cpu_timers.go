@@ -82,6 +82,9 @@ func setTimespec(ts *timespec, ns uint64) { ts.Sec, ts.Nsec = int64(ns/1e9), int
 // timer_create(clockid, sevp, timerid).
 func sysTimerCreate(f *amd64.TrapFrame) int64 {
 	clk, sevp, idp := int32(f.RDI), uintptr(f.RSI), uintptr(f.RDX)
+	if sevp != 0 && !accessOK(sevp, 20, false) || !accessOK(idp, 4, true) {
+		return -EFAULT // uaccess.go
+	}
 	clock, _, ok := cpuClock(clk)
 	if !ok {
 		return -EINVAL
@@ -125,6 +128,9 @@ func sysTimerCreate(f *amd64.TrapFrame) int64 {
 // {it_interval, it_value}.
 func sysTimerSettime(f *amd64.TrapFrame) int64 {
 	id, flags, nv, ov := int32(f.RDI), f.RSI, uintptr(f.RDX), uintptr(f.R10)
+	if !accessOK(nv, 32, false) || ov != 0 && !accessOK(ov, 32, true) {
+		return -EFAULT
+	}
 	interval, ok1 := timespecNs(userTimespec(nv))
 	value, ok2 := timespecNs(userTimespec(nv + 16))
 	if !ok1 || !ok2 {
@@ -142,6 +148,9 @@ func sysTimerSettime(f *amd64.TrapFrame) int64 {
 }
 
 func sysTimerGettime(f *amd64.TrapFrame) int64 {
+	if !accessOK(uintptr(f.RSI), 32, true) {
+		return -EFAULT
+	}
 	value, interval, ok := kernel.TimerGettime(int32(f.RDI))
 	if !ok {
 		return -EINVAL
@@ -190,6 +199,9 @@ func sysSetitimer(f *amd64.TrapFrame) int64 {
 	if which > kernel.ITIMER_PROF {
 		return -EINVAL
 	}
+	if nv != 0 && !accessOK(nv, 32, false) || ov != 0 && !accessOK(ov, 32, true) {
+		return -EFAULT
+	}
 	var value, interval uint64
 	if nv != 0 {
 		var ok1, ok2 bool
@@ -218,6 +230,9 @@ func sysGetitimer(f *amd64.TrapFrame) int64 {
 	which, p := f.RDI, uintptr(f.RSI)
 	if which > kernel.ITIMER_PROF {
 		return -EINVAL
+	}
+	if !accessOK(p, 32, true) {
+		return -EFAULT
 	}
 	var value, interval uint64
 	if which != kernel.ITIMER_REAL {

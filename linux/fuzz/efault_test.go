@@ -66,6 +66,11 @@ func TestEFAULT(t *testing.T) {
 		{"sigaltstack old", true, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysSigaltstack, 0, b) }},
 		{"prlimit64 old", true, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysPrlimit64, 0, 7, 0, b) }},
 		{"getcpu", true, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysGetcpu, b, 0, 0) }},
+		{"getitimer", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(36, 2, b) }},
+		{"setitimer new", true, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(38, 2, b, 0) }},
+		{"timer_create id", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(222, 1, 0, b) }},
+		{"timer_settime new", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(223, 0, 0, b, 0) }},
+		{"timer_gettime", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(224, 0, b) }},
 		{"arch_prctl GET_FS", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysArchPrctl, archGetFS, b) }},
 	}
 	for _, c := range checks {

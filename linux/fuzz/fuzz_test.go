@@ -87,7 +87,8 @@ type call struct {
 //	rt_sigreturn              loads a random frame into the registers
 //	set_tid_address           the thread's exit would clear a word the runtime reuses
 //	chdir, fchdir, umask      process-wide state other tests rely on
-//	setitimer, timer_*        arm SIGALRM/SIGVTALRM/SIGPROF, whose default ends the program
+//	setitimer, timer_*        arm timers whose signals would outlive the run and reach
+//	                          later tests (TestEFAULT checks their pointers)
 //	500, 501 (private)        msleep of a random length sleeps for ever
 //
 // and the tamed ones say in their fix what they may not do.
