@@ -103,7 +103,9 @@ run_suite() {
 	case $1 in
 	kerneltest) $MAKE -s kerneltest ;;
 	kerneltest-smp) $MAKE -s kerneltest-smp ;;
-	system) $GO test -count=1 ./tests/system ;;
+	# go test's default 10 minutes is too short for the system tests
+	# with every core busy (one soak run at a load of 30 ran into it).
+	system) $GO test -count=1 -timeout=30m ./tests/system ;;
 	esac
 }
 
