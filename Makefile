@@ -17,13 +17,13 @@ QEMURUN := $(CURDIR)/bin/qemurun
 # Packages whose tests run on the host, and packages whose tests run
 # inside the kernel under QEMU (each imports gopreempt/internal/ktest).
 HOST_PKGS   := ./boot/... ./rtc ./acpi ./arch/amd64 ./internal/... ./cmd/... ./tests/... ./fs/dirent ./linux ./trace/format
-KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso ./signals ./linux/fuzz
+KERNEL_PKGS := ./kernel ./percpu ./fpu ./mm ./fs/tmpfs ./vdso ./signals ./linux/fuzz ./timerlat
 
 # Command line for `make run` and for kernel-mode tests.
 CMDLINE      ?= loglevel=6 demo=percpu
 KTEST_CMDLINE ?= loglevel=5 panic=exit
 
-.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench clean soak debug deps-gdb fuzz-syscalls
+.PHONY: all deps build run test vet hosttest kerneltest kerneltest-smp ktest bench bench-latency clean soak debug deps-gdb fuzz-syscalls
 
 all: build
 
@@ -151,3 +151,12 @@ SMP ?= 1
 bench: bin/qemurun
 	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="loglevel=4" $(KGOENV) $(GO) test -p 1 -count=1 -run '^$$' -bench . \
 		$(KLDFLAGS) -exec $(QEMURUN) ./percpu ./vdso ./signals
+
+# The wake-up latency benchmark (timerlat, docs/sched.md): p50, p99 and max
+# of a 1 ms sleeper's lateness, alone and next to a 100 ms kernel hog, per
+# preemption model. make bench-latency [SMP=4] [BENCH_HZ=250] [SAMPLES=200]
+BENCH_HZ ?= 1000
+SAMPLES  ?= 200
+bench-latency: bin/qemurun
+	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="loglevel=4 hz=$(BENCH_HZ)" $(KGOENV) $(GO) test -count=1 -run '^$$' \
+		-bench WakeupLatency -benchtime=$(SAMPLES)x -timeout=20m $(KLDFLAGS) -exec $(QEMURUN) ./timerlat

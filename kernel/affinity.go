@@ -65,14 +65,19 @@ func (k *Kthread) Bind(cpu int) { SetCPUsAllowed(k.Task(), 1<<uint(cpu)) }
 func migrateAfterSwitch(prev *Task) {
 	cpu := int(prev.migrateTo - 1)
 	prev.migrateTo = 0
-	activateOn(prev, cpu)
+	activateOn(prev, cpu, false)
 }
 
-// activateOn queues t on cpu and kicks that CPU if it should run it now.
-func activateOn(t *Task, cpu int) {
+// activateOn queues t on cpu and kicks that CPU if it should run it now;
+// woken says whether t comes back from a sleep (its credit is bounded).
+func activateOn(t *Task, cpu int, woken bool) {
 	rq := &runqueues[cpu]
 	fl := rq.lock.Lock()
-	rq.enqueue(t)
+	if woken {
+		rq.enqueueWoken(t)
+	} else {
+		rq.enqueue(t)
+	}
 	checkPreemptWakeup(rq, t)
 	rq.lock.Unlock(fl)
 }
@@ -104,8 +109,7 @@ func loadBalance(rq *RunQueue) bool {
 	f1 := first.lock.Lock()
 	f2 := second.lock.Lock()
 	var moved *Task
-	for r := src.head; r != 0; r = r.ptr().next {
-		t := r.ptr()
+	for t := src.first(); t != nil; t = src.next(t) {
 		if !t.onCPU && allowedOn(t, rq.cpu) && t.migrateTo == 0 {
 			moved = t
 			break

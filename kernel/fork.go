@@ -87,7 +87,7 @@ func wakeUpNewTask(t *Task) {
 	t.ThreadInfo.CPU = thisCPUID()
 	cpu := selectTaskRQ(t)
 	t.ThreadInfo.CPU = uint32(cpu)
-	activateOn(t, cpu)
+	activateOn(t, cpu, false)
 }
 
 func copyFPUImage(f *amd64.TrapFrame, area uintptr) {

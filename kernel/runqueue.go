@@ -1,25 +1,31 @@
 package kernel
 
-import "gopreempt/arch/amd64"
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/internal/rbtree"
+)
 
 // Run queues. Each CPU has one: the tasks that are runnable there but not
-// running, in FIFO order, plus the running task and the CPU's idle task.
-// The scheduling policy is round robin with time slices that depend on
-// the nice value (sliceFor), and a wake-up preempts the running task when
-// the woken task has a better (lower) nice value or the CPU is idle.
+// running, in a red-black tree ordered by virtual runtime (the fair
+// scheduler's timeline, sched_fair.go), plus the running task and the
+// CPU's idle task, which are not in the tree. schedule() runs the
+// leftmost task, the one most behind; a wake-up preempts the running task
+// when the woken one is behind it by more than the wake-up granularity.
 //
 // Each queue has its own lock, taken with interrupts off (the timer
 // interrupt and wake-ups from handlers use it). The lock is held across
 // the context switch and released by the task switched to (finishSwitch).
 type RunQueue struct {
-	lock       amd64.RawLock
-	lockFlags  uint64 // RFLAGS saved by the holder, handed across the switch
-	cpu        int
-	head, tail taskRef
-	nrRunning  int // queued tasks (the running one not included)
-	curr       taskRef
-	idle       taskRef
-	Stats      CPUStats
+	lock          amd64.RawLock
+	lockFlags     uint64 // RFLAGS saved by the holder, handed across the switch
+	cpu           int
+	tasksTimeline rbtree.Root // queued tasks by vruntime
+	minVruntime   uint64      // the queue's clock (sched_fair.go); atomic stores
+	load          uint64      // the weights of the queued tasks
+	nrRunning     int         // queued tasks (the running one not included)
+	curr          taskRef
+	idle          taskRef
+	Stats         CPUStats
 }
 
 // MaxCPUs is the most CPUs the kernel supports.
@@ -34,82 +40,71 @@ func thisRQ() *RunQueue { return &runqueues[amd64.ThisCPU().ID] }
 // cpuRQ returns CPU cpu's run queue.
 func cpuRQ(cpu uint32) *RunQueue { return &runqueues[cpu] }
 
-// enqueue adds t at the tail. rq.lock is held.
-func (rq *RunQueue) enqueue(t *Task) {
+// Enqueue flags, as Linux's.
+const (
+	enqueueWakeup = 1 // a sleeper comes back: place it (sleeper credit)
+)
+
+// enqueue puts t, which was runnable, in the tree; enqueueWoken puts t,
+// which slept, there. rq.lock is held.
+func (rq *RunQueue) enqueue(t *Task)      { rq.enqueueEntity(t, 0) }
+func (rq *RunQueue) enqueueWoken(t *Task) { rq.enqueueEntity(t, enqueueWakeup) }
+
+// enqueueEntity is enqueue_entity. A task new to the scheduler starts a
+// slice behind min_vruntime, a waking one gets its bounded credit, one
+// from another CPU is renormalised.
+func (rq *RunQueue) enqueueEntity(t *Task, flags int) {
 	if t.onRQ {
 		return
 	}
-	t.next = 0
-	if rq.tail == 0 {
-		rq.head = refOf(t)
-	} else {
-		rq.tail.ptr().next = refOf(t)
+	rq.updateCurr()
+	switch {
+	case !t.se.placed:
+		t.se.placed = true
+		t.se.rqCPU = int32(rq.cpu)
+		rq.placeEntity(t, true)
+	case flags&enqueueWakeup != 0:
+		rq.renormalise(t)
+		rq.placeEntity(t, false)
+	default:
+		rq.renormalise(t)
 	}
-	rq.tail = refOf(t)
+	t.se.weight = NiceToWeight(t.Nice)
+	rq.tasksTimeline.Insert(&t.se.runNode, vruntimeBefore)
+	rq.load += t.se.weight
 	t.onRQ = true
 	t.ThreadInfo.CPU = uint32(rq.cpu)
 	rq.nrRunning++
 	markRunnable(t)
 }
 
-// dequeueFirst removes and returns the head, or nil. rq.lock is held.
+// dequeueFirst removes and returns the leftmost task, or nil (Linux's
+// pick_next_entity with set_next_entity). rq.lock is held.
 func (rq *RunQueue) dequeueFirst() *Task {
-	r := rq.head
-	if r == 0 {
+	t := taskOfNode(rq.tasksTimeline.First())
+	if t == nil {
 		return nil
 	}
-	t := r.ptr()
-	rq.head = t.next
-	if rq.head == 0 {
-		rq.tail = 0
-	}
-	t.next = 0
-	t.onRQ = false
-	rq.nrRunning--
+	rq.remove(t)
 	return t
 }
 
-// remove takes t out of the queue wherever it is. rq.lock is held.
+// remove takes t out of the tree wherever it is. rq.lock is held.
 func (rq *RunQueue) remove(t *Task) {
 	if !t.onRQ {
 		return
 	}
-	var prev taskRef
-	for r := rq.head; r != 0; r = r.ptr().next {
-		if r.ptr() == t {
-			if prev == 0 {
-				rq.head = t.next
-			} else {
-				prev.ptr().next = t.next
-			}
-			if rq.tail == r {
-				rq.tail = prev
-			}
-			t.next = 0
-			t.onRQ = false
-			rq.nrRunning--
-			return
-		}
-		prev = r
-	}
+	rq.tasksTimeline.Erase(&t.se.runNode)
+	rq.load -= t.se.weight
+	t.onRQ = false
+	rq.nrRunning--
+	rq.updateMinVruntime()
 }
 
-// sliceFor is the time slice, in ticks, of a task with the given nice
-// value: 100 ms at nice 0 down to 5 ms at nice 19, up to 200 ms at -20,
-// in the spirit of the O(1) scheduler's static timeslices.
-func sliceFor(nice int32) int32 {
-	var ms int32
-	if nice < 0 {
-		ms = 100 + (-nice)*5
-	} else {
-		ms = 100 - nice*5
-	}
-	t := ms * int32(HZ) / 1000
-	if t < 1 {
-		t = 1
-	}
-	return t
-}
+// first and next walk the queued tasks in vruntime order. rq.lock is held.
+func (rq *RunQueue) first() *Task { return taskOfNode(rq.tasksTimeline.First()) }
+
+func (rq *RunQueue) next(t *Task) *Task { return taskOfNode(rbtree.Next(&t.se.runNode)) }
 
 // NrRunning returns the number of queued tasks on CPU cpu.
 func NrRunning(cpu int) int { return runqueues[cpu].nrRunning }

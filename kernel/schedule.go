@@ -38,6 +38,7 @@ func schedule() {
 	rq := thisRQ()
 	rq.lock.Lock()
 	rq.lockFlags = fl
+	rq.updateCurr()
 	preempted := prev.ThreadInfo.PreemptCount&PREEMPT_ACTIVE != 0
 
 	switch {
@@ -69,9 +70,7 @@ func schedule() {
 	}
 	markPicked(next)
 	ClearTskNeedResched(prev)
-	if next.Slice <= 0 {
-		next.Slice = sliceFor(next.Nice)
-	}
+	rq.setNextEntity(next)
 
 	if next == prev {
 		rq.lock.Unlock(fl)

@@ -254,8 +254,8 @@ func reportStall(now uint64, f stallFinding) {
 		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": last tick ").
 			U((now - min(now, stall.lastTick[cpu].Load())) / 1e6).S(" ms ago, curr pid ").
 			I(int64(rq.curr.ptr().Pid)).S(", ").U(uint64(rq.nrRunning)).S(" queued:")
-		for r := rq.head; r != 0; r = r.ptr().next {
-			m = m.S(" ").I(int64(r.ptr().Pid))
+		for q := rq.first(); q != nil; q = rq.next(q) {
+			m = m.S(" ").I(int64(q.Pid))
 		}
 		m.Emit()
 	}

@@ -37,6 +37,8 @@ type CPUStats struct {
 	Migrations        uint64 // switches to a task that last ran on another CPU
 	ReschedIPIs       uint64 // reschedule IPIs taken (wake-ups from other CPUs)
 	Pulled            uint64 // tasks this CPU pulled from a busier one (load balancing)
+	WakeupPreempts    uint64 // wake-ups that asked the running task to make way
+	TickPreempts      uint64 // ticks that ended the running task's slice
 	IdleHalts         uint64
 	MaxPreemptOff     uint64
 }

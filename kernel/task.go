@@ -40,7 +40,7 @@ type Task struct {
 
 	Name [16]byte
 
-	next taskRef // run-queue or wait-queue link
+	se schedEntity // the fair scheduler's part (sched_fair.go)
 
 	// Timer used by sleeps with a timeout (timer.go).
 	timer Timer

@@ -4,7 +4,9 @@ package kernel
 // HZ times a second on every CPU, in hardirq context.
 //
 // It charges the tick to the running task, wakes sleepers whose time has
-// come, and when the task's time slice is used up, sets TIF_NEED_RESCHED.
+// come, and when the task's time slice is used up (or it is too far ahead
+// of the queued tasks in virtual runtime: sched_fair.go), sets
+// TIF_NEED_RESCHED.
 // The tick does not switch tasks itself: it only raises the flag, and the
 // interrupt return path (trap.go) decides whether the task may be
 // preempted now.
@@ -40,13 +42,10 @@ func schedulerTick() {
 		return
 	}
 	runPosixCPUTimers(curr, now)
-	curr.Slice--
-	if curr.Slice <= 0 {
-		curr.Slice = sliceFor(curr.Nice)
-		if rq.nrRunning > 0 {
-			SetTskNeedResched(curr)
-		}
-	}
+	fl := rq.lock.Lock()
+	rq.updateCurr()
+	rq.checkPreemptTick(curr)
+	rq.lock.Unlock(fl)
 }
 
 // TickHook, when set, runs at the end of every tick in hardirq context

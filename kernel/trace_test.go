@@ -154,6 +154,9 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 		}
 		enter := recs[i]
 		pid := int32(enter.A)
+		if pid == 0 {
+			continue // the idle task: its need_resched may come from a wake-up on another CPU, recorded there
+		}
 		sw := find(recs, i+1, func(r format.Record) bool { return r.Type == format.SchedSwitch })
 		if sw < 0 || int32(recs[sw].A) != pid {
 			continue // need_resched was gone by then, or the trace ended

@@ -39,16 +39,17 @@ func tryToWakeUp(t *Task, states int32) bool {
 	}
 	t.State = TASK_RUNNING
 	t.Stats.Wakeups++
+	noteWakeup(t)
 	if !t.onCPU && !t.onRQ {
 		if target := selectTaskRQ(t); target != rq.cpu {
 			// Place it elsewhere: an idle CPU, or one it is allowed on.
 			t.ThreadInfo.CPU = uint32(target)
 			trace.SchedWakeup(t.Pid, target)
 			rq.lock.Unlock(fl)
-			activateOn(t, target)
+			activateOn(t, target, true)
 			return true
 		}
-		rq.enqueue(t)
+		rq.enqueueWoken(t)
 		trace.SchedWakeup(t.Pid, rq.cpu)
 		checkPreemptWakeup(rq, t)
 	}
@@ -57,17 +58,24 @@ func tryToWakeUp(t *Task, states int32) bool {
 }
 
 // checkPreemptWakeup decides whether the woken task p should preempt the
-// task running on rq's CPU. rq.lock is held.
+// task running on rq's CPU (check_preempt_wakeup): always the idle task,
+// otherwise when p's virtual runtime is behind curr's by more than the
+// wake-up granularity (sched_fair.go). rq.lock is held.
 func checkPreemptWakeup(rq *RunQueue, p *Task) {
 	curr := rq.curr.ptr()
-	if curr == nil {
+	if curr == nil || curr == p {
 		return
 	}
-	if curr.kind == taskIdle || p.Nice < curr.Nice {
-		setTskNeedReschedBy(curr, reasonWakeup)
-		if rq.cpu != int(thisCPUID()) {
-			sendReschedIPI(rq.cpu)
+	if curr.kind != taskIdle {
+		rq.updateCurr()
+		if !wakeupPreempt(curr, p) {
+			return
 		}
+		rq.Stats.WakeupPreempts++
+	}
+	setTskNeedReschedBy(curr, reasonWakeup)
+	if rq.cpu != int(thisCPUID()) {
+		sendReschedIPI(rq.cpu)
 	}
 }
 

@@ -31,7 +31,7 @@ type value struct {
 
 var (
 	hzRates   = []int{100, 250, 300, 1000}
-	demoNames = []string{"percpu", "none"}
+	demoNames = []string{"percpu", "none", "latency"}
 )
 
 // options lists the options in the order that Format prints them and

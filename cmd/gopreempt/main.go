@@ -9,7 +9,9 @@
 // one, with and without preempt_disable(), and the scheduler's
 // statistics at the end. With demo=percpu on the kernel command line (the
 // default of `make run`) a third part shows per-CPU counters updated
-// safely and unsafely under preemption (percpu_demo.go).
+// safely and unsafely under preemption (percpu_demo.go); with
+// demo=latency it shows what preemption is for: how late a sleeper wakes
+// next to a kernel hog under each model (latency_demo.go).
 package main
 
 import (
@@ -41,6 +43,11 @@ func main() {
 		fmt.Println()
 		fmt.Println("=== part 3: per-CPU counters under preemption ===")
 		percpuDemo(5 * time.Second)
+	}
+	if boot.Options.Demo == "latency" {
+		fmt.Println()
+		fmt.Println("=== part 3: wake-up latency against a kernel hog ===")
+		latencyDemo()
 	}
 	fmt.Println()
 	kernel.WriteSchedStats(os.Stdout)

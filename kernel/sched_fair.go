@@ -1,0 +1,364 @@
+package kernel
+
+import (
+	"math/bits"
+	"sync/atomic"
+	"unsafe"
+
+	"gopreempt/internal/addr"
+	"gopreempt/internal/rbtree"
+)
+
+// The fair scheduler: Linux's CFS as it was before Linux 6.6 replaced it
+// with EEVDF (kernel/sched/fair.c of Linux 6.1; docs/sched.md says why
+// this one).
+//
+// Every task has a virtual runtime, the CPU time it has had, weighted by
+// its nice value: running delta_exec nanoseconds advances it by
+// delta_exec * NICE_0_LOAD / weight (calcDeltaFair), with the weights of
+// Linux's sched_prio_to_weight table, so each nice step is about 10% of
+// CPU. Each run queue keeps its queued tasks in a red-black tree ordered
+// by virtual runtime, and schedule() runs the leftmost: the task that is
+// most behind. The running task is not in the tree (Linux's
+// set_next_entity takes it out), and neither is the idle task, which runs
+// only when the tree is empty.
+//
+// min_vruntime is the run queue's clock: the smallest virtual runtime
+// among the running and queued tasks, never going back. A task that was
+// away (asleep, on another CPU) has a virtual runtime that means nothing
+// against this queue's, so:
+//
+//   - a waking task is placed at max(its own, min_vruntime - latency/2)
+//     (place_entity with GENTLE_FAIR_SLEEPERS): a sleeper gets credit
+//     for its sleep, but at most half a scheduling period, so sleeping
+//     cannot bank CPU time;
+//   - a new task starts at min_vruntime plus one virtual slice
+//     (START_DEBIT): creating tasks does not buy CPU;
+//   - a task that moves to another CPU keeps its distance from
+//     min_vruntime (Linux subtracts the old queue's min_vruntime when the
+//     task leaves and adds the new one's when it arrives; here se.rqCPU
+//     remembers which queue the value is relative to, and enqueue
+//     renormalises).
+//
+// Preemption. A woken task preempts the running one when it is behind by
+// more than the wake-up granularity (check_preempt_wakeup: 1 ms,
+// converted to the woken task's virtual time): it sets need_resched, and
+// the preemption model decides where that is honoured (preempt.go,
+// preempt_schedule.go). The tick preempts the running task once it has
+// had its slice (check_preempt_tick): the scheduling period (6 ms, or
+// 0.75 ms per task beyond eight) shared out by weight (sched_slice). The
+// tunables are scaled by 1 + log2(CPUs), at most 8 CPUs counted, as
+// Linux's SCHED_TUNABLESCALING_LOG.
+//
+// Slices are counted in ticks the tick has seen (Task.Slice), because the
+// tick is the only place that can act on them: a slice shorter than a
+// tick lasts one tick. Virtual runtime is counted in nanoseconds of
+// Nanotime.
+//
+// Locking: everything here runs with the run queue's lock held and
+// interrupts off; update_curr is also reached from the tick, in hardirq
+// context. Interrupt context: no allocation, no heap pointer writes.
+// min_vruntime is read without the lock by a CPU migrating a task away
+// (renormalise), so it is stored atomically.
+
+// schedEntity is a task's part in the fair scheduler (sched_entity).
+type schedEntity struct {
+	runNode      rbtree.Node // in the run queue's tree while queued
+	vruntime     uint64      // relative to runqueues[rqCPU].minVruntime's clock
+	execStart    uint64      // Nanotime when update_curr last charged it
+	sumExec      uint64      // ns run in all
+	prevSumExec  uint64      // sumExec when it was last picked
+	weight       uint64      // its load weight while queued
+	rqCPU        int32       // the queue whose clock vruntime is on
+	placed       bool        // has been on a run queue
+	lastWakeup   uint64      // Nanotime of its last wake-up
+	wakeRun      uint64      // Nanotime it was first switched in after it
+	ranSinceWake bool
+	wakeLag      int64 // min_vruntime - vruntime when last placed on wake-up
+}
+
+// NICE_0_LOAD is the weight of a nice-0 task.
+const NICE_0_LOAD = 1024
+
+// schedPrioToWeight is Linux's sched_prio_to_weight: nice -20 first.
+// Each step is a factor of about 1.25.
+var schedPrioToWeight = [40]uint64{
+	88761, 71755, 56483, 46273, 36291,
+	29154, 23254, 18705, 14949, 11916,
+	9548, 7620, 6100, 4904, 3906,
+	3121, 2501, 1991, 1586, 1277,
+	1024, 820, 655, 526, 423,
+	335, 272, 215, 172, 137,
+	110, 87, 70, 56, 45,
+	36, 29, 23, 18, 15,
+}
+
+// NiceToWeight is the load weight of nice value nice.
+func NiceToWeight(nice int32) uint64 {
+	return schedPrioToWeight[min(max(nice, -20), 19)+20]
+}
+
+// The tunables, unscaled (Linux's defaults).
+const (
+	schedLatencyBase   = 6_000_000 // sysctl_sched_latency
+	minGranularityBase = 750_000   // sysctl_sched_min_granularity
+	wakeupGranBase     = 1_000_000 // sysctl_sched_wakeup_granularity
+	schedNrLatency     = schedLatencyBase / minGranularityBase
+)
+
+// Scheduler features, as in Linux's kernel/sched/features.h.
+const (
+	gentleFairSleepers = true
+	startDebit         = true
+)
+
+// tunableFactor is 1 + ilog2(min(CPUs, 8)).
+func tunableFactor() uint64 {
+	return 1 + uint64(bits.Len(uint(min(OnlineCPUs(), 8)))-1)
+}
+
+func schedLatency() uint64   { return schedLatencyBase * tunableFactor() }
+func minGranularity() uint64 { return minGranularityBase * tunableFactor() }
+func wakeupGran() uint64     { return wakeupGranBase * tunableFactor() }
+
+// SchedLatency, MinGranularity and WakeupGranularity are the scaled
+// tunables in ns (for tests and the documentation).
+func SchedLatency() uint64      { return schedLatency() }
+func MinGranularity() uint64    { return minGranularity() }
+func WakeupGranularity() uint64 { return wakeupGran() }
+
+// taskOfNode is container_of for a run-queue node.
+func taskOfNode(n *rbtree.Node) *Task {
+	if n == nil {
+		return nil
+	}
+	off := unsafe.Offsetof(Task{}.se) + unsafe.Offsetof(schedEntity{}.runNode)
+	return (*Task)(addr.Ptr(uintptr(unsafe.Pointer(n)) - off))
+}
+
+// vruntimeBefore is entity_before: a's virtual runtime is less than b's,
+// compared as Linux does so that wrapping around does not matter.
+func vruntimeBefore(a, b *rbtree.Node) bool {
+	return int64(taskOfNode(a).se.vruntime-taskOfNode(b).se.vruntime) < 0
+}
+
+// calcDeltaFair converts delta ns of real time into t's virtual time.
+func calcDeltaFair(delta uint64, weight uint64) uint64 {
+	if weight == NICE_0_LOAD {
+		return delta
+	}
+	return delta * NICE_0_LOAD / weight
+}
+
+// schedPeriod is __sched_period: the time in which every one of nr
+// runnable tasks should run once.
+func schedPeriod(nr uint64) uint64 {
+	if nr > schedNrLatency {
+		return nr * minGranularity()
+	}
+	return schedLatency()
+}
+
+// fairTask reports whether t is scheduled by the fair class (all but the
+// idle tasks).
+func fairTask(t *Task) bool { return t != nil && t.kind != taskIdle }
+
+// schedSlice is sched_slice for t, which runs (or is about to) and is
+// not in the tree: its share of the period, by weight, among itself and
+// the queued tasks. rq.lock is held.
+func (rq *RunQueue) schedSlice(t *Task) uint64 {
+	w := NiceToWeight(t.Nice)
+	slice := schedPeriod(uint64(rq.nrRunning)+1) * w / (rq.load + w)
+	return max(slice, minGranularity()) // BASE_SLICE
+}
+
+// schedVslice is sched_vslice for a new task t: its slice, in its
+// virtual time, among the queued tasks, the running one and itself.
+func (rq *RunQueue) schedVslice(t *Task) uint64 {
+	w := NiceToWeight(t.Nice)
+	load, nr := rq.load+w, uint64(rq.nrRunning)+1
+	if c := rq.curr.ptr(); fairTask(c) && c != t && !c.onRQ {
+		load += NiceToWeight(c.Nice)
+		nr++
+	}
+	slice := max(schedPeriod(nr)*w/load, minGranularity())
+	return calcDeltaFair(slice, w)
+}
+
+// sliceTicks converts a slice to ticks, at least one.
+func sliceTicks(ns uint64) int32 {
+	tick := uint64(1e9) / uint64(HZ)
+	return int32(max((ns+tick-1)/tick, 1))
+}
+
+// sliceFor is the longest slice, in ticks, a task of the given nice value
+// can get: the whole scheduling period (its slice once it is picked is
+// set by setNextEntity, from what else is runnable).
+func sliceFor(nice int32) int32 { return sliceTicks(schedLatency()) }
+
+// updateCurr charges the running task for the time since it was last
+// charged (update_curr). rq.lock is held.
+func (rq *RunQueue) updateCurr() {
+	curr := rq.curr.ptr()
+	if !fairTask(curr) {
+		return
+	}
+	now := Nanotime()
+	if curr.se.execStart == 0 {
+		// Running since before it was ever picked (the boot task): its
+		// run time starts now, not at boot.
+		curr.se.execStart = now
+		return
+	}
+	if int64(now-curr.se.execStart) <= 0 {
+		return
+	}
+	delta := now - curr.se.execStart
+	curr.se.execStart = now
+	curr.se.sumExec += delta
+	curr.se.vruntime += calcDeltaFair(delta, NiceToWeight(curr.Nice))
+	rq.updateMinVruntime()
+}
+
+// updateMinVruntime moves min_vruntime up to the smallest virtual runtime
+// of the running and queued tasks. rq.lock is held.
+func (rq *RunQueue) updateMinVruntime() {
+	v := rq.minVruntime
+	curr := rq.curr.ptr()
+	haveCurr := fairTask(curr) && !curr.onRQ
+	if haveCurr {
+		v = curr.se.vruntime
+	}
+	if left := taskOfNode(rq.tasksTimeline.First()); left != nil {
+		if !haveCurr || int64(left.se.vruntime-v) < 0 {
+			v = left.se.vruntime
+		}
+	}
+	if int64(v-rq.minVruntime) > 0 {
+		atomic.StoreUint64(&rq.minVruntime, v)
+	}
+}
+
+// renormalise puts t's virtual runtime on rq's clock if it was on
+// another queue's: the same distance from min_vruntime as before
+// (Linux: dequeue and migrate_task_rq_fair subtract the old queue's
+// min_vruntime, enqueue_entity adds the new one's). rq.lock is held.
+func (rq *RunQueue) renormalise(t *Task) {
+	if t.se.rqCPU == int32(rq.cpu) {
+		return
+	}
+	old := atomic.LoadUint64(&runqueues[t.se.rqCPU].minVruntime)
+	t.se.vruntime = t.se.vruntime - old + rq.minVruntime
+	t.se.rqCPU = int32(rq.cpu)
+}
+
+// placeEntity is place_entity: where a new or woken task starts.
+// rq.lock is held.
+func (rq *RunQueue) placeEntity(t *Task, initial bool) {
+	v := rq.minVruntime
+	if initial && startDebit {
+		v += rq.schedVslice(t)
+		t.se.vruntime = v
+		return
+	}
+	if !initial {
+		thresh := schedLatency()
+		if gentleFairSleepers {
+			thresh /= 2
+		}
+		v -= thresh
+	}
+	if int64(v-t.se.vruntime) > 0 {
+		t.se.vruntime = v
+	}
+	t.se.wakeLag = int64(rq.minVruntime - t.se.vruntime)
+}
+
+// setNextEntity is set_next_entity: t, just taken from the tree, becomes
+// the running task; its slice starts now. rq.lock is held.
+func (rq *RunQueue) setNextEntity(t *Task) {
+	if !fairTask(t) {
+		return
+	}
+	t.se.execStart = Nanotime()
+	if !t.se.ranSinceWake {
+		t.se.ranSinceWake = true
+		atomic.StoreUint64(&t.se.wakeRun, t.se.execStart)
+	}
+	t.se.prevSumExec = t.se.sumExec
+	t.Slice = sliceTicks(rq.schedSlice(t))
+}
+
+// checkPreemptTick is check_preempt_tick, from the tick: the running task
+// has had its slice (counted in ticks), or it is more than a slice of
+// virtual time ahead of the leftmost queued task. rq.lock is held.
+func (rq *RunQueue) checkPreemptTick(curr *Task) {
+	curr.Slice--
+	if rq.nrRunning == 0 {
+		if curr.Slice <= 0 {
+			curr.Slice = sliceTicks(rq.schedSlice(curr))
+		}
+		return
+	}
+	ideal := rq.schedSlice(curr)
+	if curr.Slice <= 0 {
+		curr.Slice = sliceTicks(ideal)
+		setTskNeedReschedBy(curr, reasonTick)
+		rq.Stats.TickPreempts++
+		return
+	}
+	if curr.se.sumExec-curr.se.prevSumExec < minGranularity() {
+		return
+	}
+	left := taskOfNode(rq.tasksTimeline.First())
+	if d := int64(curr.se.vruntime - left.se.vruntime); d > int64(ideal) {
+		setTskNeedReschedBy(curr, reasonTick)
+		rq.Stats.TickPreempts++
+	}
+}
+
+// wakeupPreempt is wakeup_preempt_entity's verdict that the woken task p
+// should run before curr: it is behind curr by more than the wake-up
+// granularity in p's virtual time (so a heavier task preempts sooner).
+func wakeupPreempt(curr, p *Task) bool {
+	vdiff := int64(curr.se.vruntime - p.se.vruntime)
+	return vdiff > int64(calcDeltaFair(wakeupGran(), NiceToWeight(p.Nice)))
+}
+
+// noteWakeup records when t was woken, for the wake-up latency that
+// FairStats reports (the sched_wakeup and first sched_switch of a trace).
+// t's run-queue lock is held.
+func noteWakeup(t *Task) {
+	atomic.StoreUint64(&t.se.lastWakeup, Nanotime())
+	t.se.ranSinceWake = t.onCPU // still on its CPU: it runs already
+	if t.onCPU {
+		atomic.StoreUint64(&t.se.wakeRun, t.se.lastWakeup)
+	}
+}
+
+// FairStats is a task's fair-scheduler state, for tests and /proc-like
+// reports.
+type FairStats struct {
+	Vruntime    uint64 // on its queue's clock
+	MinVruntime uint64 // that queue's min_vruntime
+	SumExec     uint64 // ns run in all
+	LastWakeup  uint64 // Nanotime of its last wake-up
+	WakeRun     uint64 // Nanotime it first ran after that wake-up (stale until it has)
+	WakeLag     int64  // how far behind min_vruntime its last wake-up placed it
+	Weight      uint64
+}
+
+// FairStatsOf returns t's fair-scheduler state. It is a snapshot without
+// the run queue's lock, good for tests that have stopped t.
+func FairStatsOf(t *Task) FairStats {
+	cpu := max(t.se.rqCPU, 0)
+	return FairStats{
+		Vruntime:    t.se.vruntime,
+		MinVruntime: atomic.LoadUint64(&runqueues[cpu].minVruntime),
+		SumExec:     t.se.sumExec,
+		LastWakeup:  atomic.LoadUint64(&t.se.lastWakeup),
+		WakeRun:     atomic.LoadUint64(&t.se.wakeRun),
+		WakeLag:     t.se.wakeLag,
+		Weight:      NiceToWeight(t.Nice),
+	}
+}
