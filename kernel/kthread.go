@@ -71,14 +71,6 @@ func (k *Kthread) main(started chan struct{}) {
 	t.SetName(k.name)
 	t.kind = taskKthread
 	SetNice(t, k.nice)
-	// Linux's kernel threads take no signal they did not ask for
-	// (kthreadd ignores them all). Here SIGURG is the one that matters:
-	// the Go runtime's asynchronous preemption would park the thread at
-	// any instruction, a sleep no preemption model allows there, and
-	// its handler returns through rt_sigreturn, a system call whose
-	// return reschedules even under preempt=none. A kthread blocks it
-	// (docs/signals.md); the prologue preemption described above stays.
-	oldBlocked, _ := SigprocMask(SIG_BLOCK, sigmask(SIGURG), true)
 	// k keeps a reference on the task for as long as k itself is in use:
 	// KthreadStop and Stats may look at the task after it has exited
 	// (task_ref.go). The reference goes when the garbage collector finds
@@ -100,7 +92,6 @@ func (k *Kthread) main(started chan struct{}) {
 		}
 		t.Name, t.kind = oldName, oldKind
 		SetNice(t, oldNice)
-		SigprocMask(SIG_SETMASK, oldBlocked, true)
 		kthreads.mu.Lock()
 		kthreads.count--
 		kthreads.mu.Unlock()
