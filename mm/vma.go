@@ -68,6 +68,9 @@ func mapLocked(hint, length uintptr, prot uint32, fixed bool) (uintptr, int) {
 		return 0, -errINVAL
 	}
 	length = pageRound(length)
+	if length == 0 || length > UserTop-UserBase {
+		return 0, -errNOMEM // rounded past 2^64, or larger than the space (Linux's do_mmap)
+	}
 	fl := space.lock.Lock()
 	defer space.lock.Unlock(fl)
 	start := hint &^ (PageSize - 1)
@@ -95,7 +98,7 @@ func mapLocked(hint, length uintptr, prot uint32, fixed bool) (uintptr, int) {
 // Unmap implements munmap: the range stops being addressable and its
 // frames go back to the allocator.
 func Unmap(start, length uintptr) int {
-	if start&(PageSize-1) != 0 || length == 0 {
+	if start&(PageSize-1) != 0 || length == 0 || !rangeFits(start, length) {
 		return -errINVAL
 	}
 	fl := space.lock.Lock()
@@ -105,10 +108,18 @@ func Unmap(start, length uintptr) int {
 	return 0
 }
 
+// rangeFits reports whether [start, start+length), rounded up to pages,
+// wraps neither the rounding nor the end: a huge length must not turn
+// into an empty or backwards range.
+func rangeFits(start, length uintptr) bool {
+	n := pageRound(length)
+	return (n != 0 || length == 0) && start+n >= start
+}
+
 // Discard implements MADV_DONTNEED: the range stays mapped but its frames
 // are released; the next touch reads zeroes (man 2 madvise).
 func Discard(start, length uintptr) int {
-	if start&(PageSize-1) != 0 {
+	if start&(PageSize-1) != 0 || !rangeFits(start, length) {
 		return -errINVAL
 	}
 	end := start + pageRound(length)
@@ -129,6 +140,9 @@ func Protect(start, length uintptr, prot uint32) int {
 func protect(start, length uintptr, prot uint32) int {
 	if start&(PageSize-1) != 0 {
 		return -errINVAL
+	}
+	if !rangeFits(start, length) {
+		return -errNOMEM // as Linux's mprotect: end <= start
 	}
 	end := start + pageRound(length)
 	fl := space.lock.Lock()

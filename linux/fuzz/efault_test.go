@@ -112,3 +112,36 @@ func TestImageDataIsUserMemory(t *testing.T) {
 		t.Errorf("read into rodata: %v, want EFAULT", e)
 	}
 }
+
+// TestHugeLengths: a length that rounds up past 2^64, or whose end wraps,
+// is refused by the mapping calls (Linux's answers), instead of becoming
+// an empty range that "succeeds".
+func TestHugeLengths(t *testing.T) {
+	setup(t)
+	const anon = syscall.MAP_PRIVATE | syscall.MAP_ANON
+	huge := ^uintptr(0) - 100
+	for _, c := range []struct {
+		name string
+		nr   uintptr
+		a    [3]uintptr
+		want syscall.Errno
+	}{
+		{"mmap", sysMmap, [3]uintptr{0, huge, syscall.PROT_READ}, syscall.ENOMEM},
+		{"munmap", sysMunmap, [3]uintptr{shared.scratch, huge, 0}, syscall.EINVAL},
+		{"mprotect", sysMprotect, [3]uintptr{shared.scratch, huge, syscall.PROT_READ}, syscall.ENOMEM},
+		{"madvise", sysMadvise, [3]uintptr{shared.scratch, huge, 4 /* MADV_DONTNEED */}, syscall.EINVAL},
+	} {
+		var r uintptr
+		var e syscall.Errno
+		if c.nr == sysMmap {
+			r, _, e = syscall.Syscall6(c.nr, c.a[0], c.a[1], c.a[2], anon, ^uintptr(0), 0)
+		} else {
+			r, _, e = syscall.Syscall(c.nr, c.a[0], c.a[1], c.a[2])
+		}
+		if e != c.want {
+			t.Errorf("%s with length %#x: %#x, %v; want %v", c.name, huge, r, e, c.want)
+		}
+	}
+	// The scratch mapping is still there and writable.
+	shared.mem[0] = 1
+}

@@ -276,6 +276,11 @@ func (w *worker) ptrArg() uintptr {
 	if w.pick(3) == 0 {
 		return bad[w.pick(len(bad))].p
 	}
+	// Only the scratch mapping: it starts at the pointers' lowest and
+	// ends in a PROT_NONE page, so no length reaches past it into memory
+	// that is the caller's too. (A pointer into the fuzzer's own mmaps
+	// with a long length would reach the runtime's mapping next to it,
+	// and the kernel, rightly, would write there.)
 	switch w.pick(4) {
 	case 0:
 		return shared.scratch
@@ -549,7 +554,9 @@ func (w *worker) account(c *call, a [6]uintptr, r uintptr) {
 	case sysClose:
 		w.untrack(int(a[0]))
 	case sysMmap:
-		w.maps = append(w.maps, [2]uintptr{r, (a[1] + 4095) &^ 4095})
+		if size := (a[1] + 4095) &^ 4095; size != 0 {
+			w.maps = append(w.maps, [2]uintptr{r, size})
+		}
 	case sysMunmap:
 		// Even a part unmapped gives the whole up at once: the runtime
 		// may map its own memory in the hole, and a later call on the
