@@ -118,7 +118,7 @@ FUZZ_N = $(if $(filter command line,$(origin N)),$(N),1000000)
 SEED ?= 0
 fuzz-syscalls: bin/qemurun
 	GOPREEMPT_SMP=$(SMP) GOPREEMPT_CMDLINE="$(KTEST_CMDLINE)" $(KGOENV) $(GO) test -count=1 -v -timeout=6h $(KLDFLAGS) \
-		-exec '$(QEMURUN) -timeout=6h' -run TestFuzzSyscalls ./linux/fuzz -args -fuzz.n=$(FUZZ_N) -fuzz.seed=$(SEED)
+		-exec '$(QEMURUN) -timeout=6h' -run TestFuzzSyscalls ./linux/fuzz -args -fuzz.n=$(FUZZ_N) -fuzz.seed=$(SEED) -fuzz.tmpfs-strict
 
 # One kernel-mode test: make ktest PKG=./kernel RUN=TestName
 PKG ?= ./kernel
