@@ -56,6 +56,7 @@ func Do(f *amd64.TrapFrame) {
 		return
 	}
 	IrqEnter()
+	kernel.TickIrqEnter() // a halted idle CPU's tick restarts first
 	trace.IRQEnter(v, f.RIP)
 	if v >= VecResched {
 		trace.IPIRecv(uint32(v))
@@ -83,17 +84,7 @@ func Install() {
 	installTLBShootdown()
 }
 
-// timerInterrupt is the local APIC timer's handler: the scheduler tick.
-// A change of HZ (hz= is applied after the other CPUs are up) reaches
-// each CPU here: its timer is reprogrammed at its next tick.
-func timerInterrupt() {
-	cpu := kernel.RawCPUID()
-	if timerHZ[cpu] != kernel.HZ {
-		timerHZ[cpu] = kernel.HZ
-		startTimer(kernel.HZ)
-	}
-	kernel.SchedulerTick()
-}
-
-// timerHZ is the rate each CPU's timer runs at.
-var timerHZ [kernel.MaxCPUs]int
+// timerInterrupt is the local APIC timer's handler: the clock event,
+// which runs the expired high-resolution timers, the tick among them
+// (clockevents.go, kernel/hrtimer.go).
+func timerInterrupt() { kernel.HRTimerInterrupt() }

@@ -52,33 +52,6 @@ func enableLAPIC() {
 	apic.Enable()
 }
 
-// startTimer runs the timer periodically at hz on this CPU.
-func startTimer(hz int) {
-	timerHZ[amd64.ThisCPU().ID] = hz
-	*lapicReg(regDivide) = 0x3
-	apic.SetTimer(VecTimer, lapic.TIMER_MODE_PERIODIC)
-	*lapicReg(regInitCnt) = uint32(TimerHz / 16 / uint64(hz))
-}
-
-// TimerSetup reads back how this CPU's timer is programmed: whether it is
-// in periodic mode, and its period in timer input clock cycles (initial
-// count times the divider, SDM Vol. 3A, 11.5.4). Tests compare it with
-// 1/HZ; it reads the hardware, so it shows what the CPU will do, which
-// the tick counts of a starved emulator do not.
-func TimerSetup() (periodic bool, cycles uint64) {
-	fl := LocalIrqSave()
-	lvt, count, div := *lapicReg(regLVTTimer), *lapicReg(regInitCnt), *lapicReg(regDivide)
-	LocalIrqRestore(fl)
-	// Divide configuration: bits 0, 1 and 3 hold log2(divider)-1, with
-	// 111b meaning divide by 1.
-	code := div&3 | div>>1&4
-	by := uint64(1)
-	if code != 7 {
-		by = 2 << code
-	}
-	return lvt>>17&3 == 1, uint64(count) * by
-}
-
 // SendIPI sends vector v to the CPU with local APIC ID apicID and waits
 // until the APIC has accepted it (SDM Vol. 3A, 11.6.1).
 func SendIPI(apicID uint32, v uint32) { sendICR(apicID<<24, v) }
@@ -112,7 +85,8 @@ func sendICR(high, low uint32) {
 }
 
 // InitBootCPU sets up interrupts on the boot CPU: PIC off, local APIC on,
-// TSC and timer calibrated, the timer running at hz.
+// TSC and timer calibrated, the timer a one-shot clock event device and
+// the tick running at hz (clockevents.go).
 func InitBootCPU(hz int) {
 	disablePIC()
 	enableLAPIC()
@@ -121,23 +95,17 @@ func InitBootCPU(hz int) {
 	kernel.SetTSCFrequency(tscHz)
 	TimerHz = calibrateLAPICTimer(tscHz)
 	Install()
-	startTimer(hz)
-}
-
-// SetHZ changes the tick rate on this CPU (hz= on the command line).
-func SetHZ(hz int) {
-	fl := LocalIrqSave()
 	kernel.HZ = hz
-	startTimer(hz)
-	LocalIrqRestore(fl)
+	clockeventsSetup()
 }
 
 // InitAPCPU sets up interrupts on an application processor: its local
-// APIC on, its timer running at the boot CPU's rate (the timer input
-// clock is the same on every CPU, so the boot CPU's calibration holds).
+// APIC on, its timer a clock event device at the boot CPU's rate (the
+// timer input clock is the same on every CPU, so the boot CPU's
+// calibration holds), its tick started.
 func InitAPCPU() {
 	enableLAPIC()
-	startTimer(kernel.HZ)
+	clockeventsSetup()
 }
 
 // apicIDs maps logical CPU numbers to local APIC IDs, for IPIs.

@@ -25,7 +25,9 @@ func cpuIdle() {
 			continue
 		}
 		rq.Stats.IdleHalts++
+		tickNohzIdleEnter(rq) // NO_HZ_IDLE: tick_sched.go
 		amd64.Halt()
+		tickNohzIdleExit()
 	}
 }
 

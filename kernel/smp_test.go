@@ -45,12 +45,16 @@ func TestSMPEveryCPUOnline(t *testing.T) {
 	}
 }
 
-// Every CPU's local APIC timer runs at HZ. Counting its ticks over a
-// stretch of wall time would measure the host as well: QEMU loses ticks
-// when the host starves its threads (a third of them were seen lost), and
-// delivers late ones in bursts. So the rate is checked where it is set:
-// each CPU reads back its own timer's programming (periodic, one period
-// of 1/HZ in timer input cycles). Then each CPU must take ticks: the test
+// Every CPU takes ticks at HZ. Counting them over a stretch of wall time
+// would measure the host as well: QEMU loses ticks when the host starves
+// its threads (a third of them were seen lost), and delivers late ones in
+// bursts. So the programming is checked where it is set: each CPU reads
+// back its own local APIC timer (a one-shot clock event device, never
+// programmed further ahead than one tick of 1/HZ in timer input cycles,
+// since the tick is one of its timers) and finds its tick timer queued,
+// at most one period ahead. Then each CPU, kept busy by a kthread bound
+// to it (an idle CPU stops its tick: NO_HZ_IDLE, kernel/tick_sched.go),
+// must take ticks: the test
 // waits, up to 60 s, until every CPU has taken 40 more, and holds the
 // time that took against the one bound that starvation cannot break, that
 // the ticks came no faster than three times HZ.
@@ -61,18 +65,28 @@ func TestSMPEveryCPUTicks(t *testing.T) {
 	}
 	want := float64(irq.TimerHz) / float64(kernel.HZ)
 	for cpu := 0; cpu < n; cpu++ {
-		var periodic bool
-		var cycles uint64
+		var mode string
+		var cycles, now, tick uint64
+		var armed bool
 		inKthread(t, "timer-setup", func(k *kernel.Kthread) {
 			k.Bind(cpu)
-			periodic, cycles = irq.TimerSetup()
+			mode, cycles = irq.TimerSetup()
+			tick, armed = kernel.TickTimerOf(cpu)
+			now = kernel.Nanotime() // after: a tick in between moves the expiry on
 		})
-		t.Logf("cpu%d: timer periodic=%v, period %d cycles of the %d Hz timer clock (1/HZ is %.0f)", cpu, periodic, cycles, irq.TimerHz, want)
-		if !periodic || float64(cycles) < want*0.99 || float64(cycles) > want*1.01 {
-			t.Errorf("cpu%d: timer periodic=%v with a period of %d cycles, want periodic at %.0f (HZ=%d)", cpu, periodic, cycles, want, kernel.HZ)
+		t.Logf("cpu%d: timer %s, last programmed for %d cycles of the %d Hz timer clock (1/HZ is %.0f); tick queued %v, %d ns ahead",
+			cpu, mode, cycles, irq.TimerHz, want, armed, int64(tick-now))
+		if mode != "oneshot" && mode != "tsc-deadline" || float64(cycles) > want*1.01 {
+			t.Errorf("cpu%d: timer %s programmed for %d cycles, want one-shot or TSC-deadline, at most one tick of %.0f cycles ahead (HZ=%d)", cpu, mode, cycles, want, kernel.HZ)
+		}
+		if !armed || int64(tick-now) > int64(kernel.TickPeriod()) {
+			t.Errorf("cpu%d: tick timer queued=%v, %d ns ahead; want queued, at most one period (%d ns) ahead", cpu, armed, int64(tick-now), kernel.TickPeriod())
 		}
 	}
 	const ticks = 40
+	for cpu := 0; cpu < n; cpu++ {
+		defer busyOn(cpu)()
+	}
 	before := make([]uint64, n)
 	for cpu := range before {
 		before[cpu] = kernel.CPUStatsOf(cpu).Ticks

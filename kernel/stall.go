@@ -183,8 +183,13 @@ func lasted(since, now, limit uint64) bool {
 	return since != 0 && now >= since && now-since >= limit
 }
 
-// cpuHardLockup: the CPU has taken no tick since its last one.
+// cpuHardLockup: the CPU has taken no tick since its last one. A CPU
+// whose idle loop stopped its tick (NO_HZ_IDLE, tick_sched.go) is halted
+// with interrupts on, not locked up.
 func cpuHardLockup(cpu int, now, limit uint64) (uint64, bool) {
+	if tickStopped(cpu) {
+		return 0, false
+	}
 	t := stall.lastTick[cpu].Load()
 	return t, lasted(t, now, limit)
 }

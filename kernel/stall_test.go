@@ -48,7 +48,9 @@ func TestStallHealthyMachine(t *testing.T) {
 func TestStallHardLockup(t *testing.T) {
 	now := kernel.Nanotime()
 	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		stop := busyOn(cpu) // an idle CPU stops its tick (NO_HZ_IDLE)
 		if !waitTick(cpu, now) {
+			stop()
 			t.Fatalf("cpu%d took no tick in 5 s", cpu)
 		}
 		last, bad := kernel.StallHardLockup(cpu, kernel.Nanotime(), stallLimit)
@@ -58,6 +60,7 @@ func TestStallHardLockup(t *testing.T) {
 		if _, bad := kernel.StallHardLockup(cpu, last+stallLimit, stallLimit); !bad {
 			t.Errorf("cpu%d: no lockup a limit after its last tick", cpu)
 		}
+		stop()
 	}
 	inKthread(t, "irqoff", func(k *kernel.Kthread) {
 		k.Bind(0)

@@ -25,7 +25,6 @@ func schedulerTick() {
 	now := Nanotime()
 	checkStall(now)
 	rq.Stats.Ticks++
-	runTimers(now)
 	if TickHook != nil {
 		TickHook()
 	}

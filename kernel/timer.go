@@ -1,92 +1,69 @@
 package kernel
 
-import "gopreempt/arch/amd64"
+import "unsafe"
 
-// Kernel timers: "wake this task at time T". They serve every sleep with
-// a timeout (nanosleep, futex and epoll waits, msleep). Each CPU keeps its
-// pending timers in a list sorted by expiry; the tick handler wakes the
-// tasks whose time has come (runTimers). A timer is embedded in its task,
-// so arming one needs no memory.
+// Sleeping with a timeout: schedule_timeout on a high-resolution timer
+// (Linux's hrtimer_sleeper and schedule_hrtimeout, kernel/time/hrtimer.c).
+// It serves every sleep with a timeout: nanosleep and clock_nanosleep,
+// futex and epoll waits, wait_event_timeout, msleep.
 //
-// The tick period bounds the precision: a sleep ends on the first tick at
-// or after its deadline.
+// The sleeper arms a timer on its CPU whose callback wakes it, calls
+// schedule(), and on its way out cancels the timer. The wake-up comes
+// from the timer's own interrupt at the deadline, not from the next tick,
+// so a 50 µs sleep lasts about 50 µs (hrtimer.go). Whichever comes first,
+// the timer or another wake-up, the other one finds the task already
+// running and does nothing; hrtimer_cancel returns only once the
+// callback cannot be running, so the record (one per task, in the task
+// struct) is free for the next sleep as soon as ScheduleTimeout returns.
+//
+// The callback runs in hardirq context (hrtimer.go's rules).
+
+// Timer is a task's timeout timer (struct hrtimer_sleeper): the hrtimer,
+// first so that the callback finds the sleeper from its timer, and the
+// task it wakes.
 type Timer struct {
-	expires uint64 // Nanotime deadline
-	next    uintptr
+	HRTimer
 	task    taskRef
-	cpu     int32
-	armed   bool
-	fired   bool
+	fired   bool // the callback ran: the timeout expired
+	offTick bool // and no tick had run before it in that interrupt
 }
 
-var timerLists [MaxCPUs]struct {
-	lock amd64.RawLock
-	head uintptr // *Timer
-}
-
-func timerPtr(a uintptr) *Timer { return (*Timer)(ptrOf(a)) }
-
-// addTimer arms t to wake task at deadline on this CPU.
-func addTimer(tm *Timer, task *Task, deadline uint64) {
-	cpu := thisCPUID()
-	l := &timerLists[cpu]
-	fl := l.lock.Lock()
-	tm.expires, tm.task, tm.cpu, tm.armed, tm.fired = deadline, refOf(task), int32(cpu), true, false
-	link := &l.head
-	for *link != 0 && timerPtr(*link).expires <= deadline {
-		link = &timerPtr(*link).next
-	}
-	tm.next = *link
-	*link = addrOf(tm)
-	l.lock.Unlock(fl)
-}
-
-// delTimer disarms tm if still armed; it reports whether it had fired.
-func delTimer(tm *Timer) bool {
-	l := &timerLists[tm.cpu]
-	fl := l.lock.Lock()
-	if tm.armed {
-		link := &l.head
-		for *link != 0 {
-			if *link == addrOf(tm) {
-				*link = tm.next
-				break
-			}
-			link = &timerPtr(*link).next
-		}
-		tm.armed = false
-	}
-	fired := tm.fired
-	l.lock.Unlock(fl)
-	return fired
-}
-
-// runTimers wakes the tasks of the expired timers on this CPU. Called
-// from the timer interrupt.
-func runTimers(now uint64) {
-	l := &timerLists[thisCPUID()]
-	fl := l.lock.Lock()
-	for l.head != 0 && timerPtr(l.head).expires <= now {
-		tm := timerPtr(l.head)
-		l.head = tm.next
-		tm.armed = false
-		tm.fired = true
-		WakeUpProcess(tm.task.ptr())
-	}
-	l.lock.Unlock(fl)
+// hrtimerWakeup is the sleeper's callback (hrtimer_wakeup). Hardirq
+// context.
+//
+//go:nosplit
+func hrtimerWakeup(t *HRTimer) HRTimerRestart {
+	s := (*Timer)(unsafe.Pointer(t))
+	b := &hrtimerBases[thisCPUID()]
+	s.fired, s.offTick = true, !b.tickRan
+	b.stats.SleeperWakeups++
+	WakeUpProcess(s.task.ptr())
+	return HRTIMER_NORESTART
 }
 
 // ScheduleTimeout sleeps until woken or until ns nanoseconds have passed
 // (ns < 0: no timeout). The caller has set its state to
-// TASK_INTERRUPTIBLE. It reports whether the timeout expired.
-// Kernel context only.
+// TASK_INTERRUPTIBLE or TASK_UNINTERRUPTIBLE. It reports whether the
+// timeout expired. Kernel context only.
 func ScheduleTimeout(ns int64) bool {
 	t := Current()
 	if ns < 0 {
 		schedule()
 		return false
 	}
-	addTimer(&t.timer, t, Nanotime()+uint64(ns))
+	s := &t.timer
+	s.task, s.fired, s.offTick = refOf(t), false, false
+	s.SetFunction(hrtimerWakeup)
+	HRTimerStart(&s.HRTimer, Nanotime()+uint64(ns))
 	schedule()
-	return delTimer(&t.timer)
+	HRTimerCancel(&s.HRTimer)
+	return s.fired
+}
+
+// LastTimeout reports how the current task's last timed sleep ended:
+// whether its timer fired, and whether it fired in an interrupt in which
+// no tick had run before it, that is, without waiting for a tick (tests).
+func LastTimeout() (fired, offTick bool) {
+	s := &Current().timer
+	return s.fired, s.offTick
 }

@@ -1,7 +1,10 @@
 // Command smpinfo reports what SMP bring-up achieved: the CPU count the Go
 // runtime saw, the CPUs online in the kernel, how each CPU's local APIC
-// timer is programmed (read back from the hardware on that CPU), and how
-// long each CPU took to take 40 timer ticks.
+// timer is programmed (read back from the hardware on that CPU: a
+// one-shot clock event device, never set further ahead than one tick),
+// whether its tick timer is queued, and how long each CPU, kept busy by a
+// kthread bound to it (an idle CPU stops its tick: NO_HZ_IDLE), took to
+// take 40 timer ticks.
 //
 // It waits for ticks rather than counting them over a fixed sleep: QEMU
 // loses ticks when the host starves its threads, so a count over wall time
@@ -26,14 +29,25 @@ func main() {
 	fmt.Printf("smpinfo: numcpu=%d online=%d hz=%d\n", runtime.NumCPU(), n, kernel.HZ)
 	want := irq.TimerHz / uint64(kernel.HZ)
 	for cpu := 0; cpu < n; cpu++ {
-		var periodic bool
+		var mode string
 		var cycles uint64
+		var armed bool
 		k := kernel.KthreadRun("timer-setup", func(k *kernel.Kthread) {
 			k.Bind(cpu)
-			periodic, cycles = irq.TimerSetup()
+			mode, cycles = irq.TimerSetup()
+			_, armed = kernel.TickTimerOf(cpu) // on the CPU: an idle one stops its tick
 		})
 		<-k.Done()
-		fmt.Printf("smpinfo: cpu%d timer periodic=%v period=%d want=%d\n", cpu, periodic, cycles, want)
+		fmt.Printf("smpinfo: cpu%d timer mode=%s programmed=%d period=%d tick=%v\n", cpu, mode, cycles, want, armed)
+	}
+	for cpu := 0; cpu < n; cpu++ {
+		kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+			k.Bind(cpu)
+			for !k.ShouldStop() {
+				for t0 := time.Now(); time.Since(t0) < time.Millisecond; {
+				}
+			}
+		})
 	}
 	before := make([]uint64, n)
 	for cpu := range before {
