@@ -430,25 +430,48 @@ func checkReport(t *testing.T, report, tracer string) {
 	}
 }
 
+// sectionRound runs fn, which opens and closes one section and returns
+// its length as it measured it with the TSC, under latency tracer lt, up
+// to five times. The host can stall QEMU inside any of the kernel's own
+// short irqs-off or preempt-off sections, so that one of them becomes
+// longer than the test's; such a round says nothing about the tracer and
+// is run again. A round whose longest section is the test's, within 10%,
+// passes; a tracer that measured the test's section short fails at once.
+func sectionRound(t *testing.T, lt trace.LatencyTracer, c trace.Class, fn func() time.Duration) (trace.LatencyMax, string, time.Duration) {
+	t.Helper()
+	var got, want time.Duration
+	var report string
+	for round := 1; round <= 5; round++ {
+		var m trace.LatencyMax
+		var pid int32
+		m, report, pid = latencyRun(t, lt, c, func() { want = fn() })
+		got = time.Duration(float64(m.TSC) / float64(kernel.TSCFrequency()) * 1e9)
+		switch {
+		case m.Pid == pid && got >= want*9/10 && got <= want*11/10:
+			return m, report, want
+		case m.Pid == pid && got < want*9/10:
+			t.Fatalf("the tracer measured %v for the test's section of %v:\n%s", got, want, report)
+		}
+		t.Logf("round %d: the longest section (%v, pid %d) was not the test's (%v, pid %d); again", round, got, m.Pid, want, pid)
+	}
+	t.Fatalf("in five rounds the longest section was never the test's (last: %v against %v):\n%s", got, want, report)
+	panic("unreachable")
+}
+
 // The preemptoff tracer measures a preempt-off section of known length
 // within 10%, and names the function that opened and closed it.
 func TestPreemptoffTracer(t *testing.T) {
 	const spun = 100 * time.Millisecond
-	var want time.Duration // the section as the spinner measured it
-	m, report, pid := latencyRun(t, trace.PreemptOffTracer, trace.Preempt, func() {
+	m, report, want := sectionRound(t, trace.PreemptOffTracer, trace.Preempt, func() time.Duration {
 		kernel.PreemptDisable()
 		t0 := amd64.Rdtsc()
 		spin(spun)
 		t1 := amd64.Rdtsc()
 		kernel.PreemptEnable()
-		want = time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
+		return time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
 	})
-	if m.Pid != pid {
-		t.Fatalf("the longest preempt-off section was pid %d's, not the spinner's (%d):\n%s", m.Pid, pid, report)
-	}
-	got := time.Duration(float64(m.TSC) / float64(kernel.TSCFrequency()) * 1e9)
-	if got < want*9/10 || got > want*11/10 || want < spun {
-		t.Errorf("preemptoff measured %v for a section of %v (a %v spin)", got, want, spun)
+	if want < spun {
+		t.Errorf("the section lasted %v, shorter than its %v spin", want, spun)
 	}
 	checkReport(t, report, "preemptoff")
 	for _, at := range []string{"=> started at: kernel_test.TestPreemptoffTracer", "=> ended at:   kernel_test.TestPreemptoffTracer"} {
@@ -456,25 +479,20 @@ func TestPreemptoffTracer(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", at, report)
 		}
 	}
-	t.Logf("preemptoff: %v\n%s", got, report)
+	t.Logf("preemptoff: %v\n%s", time.Duration(float64(m.TSC)/float64(kernel.TSCFrequency())*1e9), report)
 }
 
 // The irqsoff tracer measures a local_irq_save() section of known length.
 func TestIRQsoffTracer(t *testing.T) {
 	const spun = 20 * time.Millisecond
-	var want time.Duration
-	m, report, pid := latencyRun(t, trace.IRQsOffTracer, trace.IRQ, func() {
+	_, report, _ := sectionRound(t, trace.IRQsOffTracer, trace.IRQ, func() time.Duration {
 		fl := irq.LocalIrqSave()
 		t0 := amd64.Rdtsc()
 		spin(spun)
 		t1 := amd64.Rdtsc()
 		irq.LocalIrqRestore(fl)
-		want = time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
+		return time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
 	})
-	got := time.Duration(float64(m.TSC) / float64(kernel.TSCFrequency()) * 1e9)
-	if m.Pid != pid || got < want*9/10 || got > want*11/10 {
-		t.Errorf("irqsoff: longest section %v by pid %d, want %v by pid %d:\n%s", got, m.Pid, want, pid, report)
-	}
 	checkReport(t, report, "irqsoff")
 }
 
