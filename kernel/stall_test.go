@@ -49,9 +49,19 @@ func TestStallHardLockup(t *testing.T) {
 	now := kernel.Nanotime()
 	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
 		stop := busyOn(cpu) // an idle CPU stops its tick (NO_HZ_IDLE)
-		if !waitTick(cpu, now) {
+		// The busy kthread's thread may still be parked by the Go
+		// runtime for a moment, and the CPU idle with its tick
+		// stopped: wait for a tick with the tick running.
+		ticking := false
+		for try := 0; try < 10 && !ticking; try++ {
+			ticking = waitTick(cpu, now) && !kernel.TickStopped(cpu)
+			if !ticking {
+				now = kernel.StallLastTick(cpu)
+			}
+		}
+		if !ticking {
 			stop()
-			t.Fatalf("cpu%d took no tick in 5 s", cpu)
+			t.Fatalf("cpu%d, kept busy, took no tick with its tick running in 10 tries of 5 s", cpu)
 		}
 		last, bad := kernel.StallHardLockup(cpu, kernel.Nanotime(), stallLimit)
 		if bad || last <= now {

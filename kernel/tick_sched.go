@@ -64,7 +64,8 @@ func TickTimerOf(cpu int) (expires uint64, armed bool) {
 // tick_nohz_idle_restart_tick). A CPU that halts with nothing to run
 // has no use for the tick: its sleepers have timers of their own, and a
 // wake-up of a task there comes with a reschedule IPI. So the idle loop
-// cancels the tick timer before it halts, the clock event device is
+// defers the tick timer by a second before it halts (the one tick a
+// second is the stall detector's: below), the clock event device is
 // programmed for the next timer left (or stopped), and an idle CPU sleeps
 // until something is due rather than HZ times a second. The first
 // interrupt that ends the halt is followed by the restart: the tick timer
@@ -74,7 +75,9 @@ func TickTimerOf(cpu int) (expires uint64, armed bool) {
 //   - CPU 0 never stops its tick: it counts Jiffies and runs the stall
 //     detector's scan (stall.go), which must go on while the other CPUs
 //     sleep (Linux hands tick_do_timer_cpu on; keeping it on CPU 0 is
-//     simpler and costs one CPU's ticks).
+//     simpler and costs one CPU's ticks). The others take one tick a
+//     second while idle, so that a CPU 0 stuck with interrupts off is
+//     still seen by another CPU's scan.
 //   - The stall detector does not take a stopped tick for a hard lockup
 //     (tickStopped), and a stopping CPU clears what its last tick said
 //     about preemption being off.
@@ -133,14 +136,20 @@ func tickStopped(cpu int) bool {
 // nohzIdle is a CPU's idle state between the idle loop's halt and the
 // interrupt that ends it. Written only by its CPU, with interrupts off.
 type nohzIdle struct {
-	start   uint64 // when the halt began, 0 when not halted
-	stopped bool   // the tick was stopped for it
+	start       uint64 // when the halt began, 0 when not halted
+	stopped     bool   // the tick was stopped for it
+	tickExpires uint64 // the tick's expiry when it stopped
 }
+
+// nohzMaxDeferment is how long a stopped tick may stay away: an idle CPU
+// still takes one tick a second (ns).
+const nohzMaxDeferment = 1e9
 
 var nohzIdles [MaxCPUs]nohzIdle
 
-// tickNohzIdleEnter stops this CPU's tick if it may: called by the idle
-// loop just before it halts, with interrupts off.
+// tickNohzIdleEnter stops this CPU's tick if it may, deferring it by
+// nohzMaxDeferment: called by the idle loop just before it halts, with
+// interrupts off.
 func tickNohzIdleEnter(rq *RunQueue) {
 	cpu := thisCPUID()
 	idle := &nohzIdles[cpu]
@@ -149,9 +158,16 @@ func tickNohzIdleEnter(rq *RunQueue) {
 	if !NoHZ || cpu == 0 || rq.nrRunning > 0 || NeedResched() {
 		return
 	}
-	if HRTimerTryToCancel(&tickTimers[cpu]) != 1 {
+	t := &tickTimers[cpu]
+	if HRTimerTryToCancel(t) != 1 {
 		return // not started yet
 	}
+	// Deferred, not cancelled for good: one tick a second keeps the
+	// stall detector's scan going on idle CPUs, which is what watches a
+	// CPU stuck with interrupts off (Linux's watchdog hrtimer runs on
+	// idle CPUs too).
+	idle.tickExpires = t.expires
+	HRTimerStart(t, idle.start+nohzMaxDeferment)
 	hrtimerForceReprogram()
 	stall.preemptOff[cpu].Store(0)
 	tickStoppedCPUs[cpu].stopped.Store(true)
@@ -182,10 +198,17 @@ func TickIrqEnter() {
 		idle.stopped = false
 		st.Restarts++
 		t := &tickTimers[cpu]
-		HRTimerForward(t, now, TickPeriod())
 		stall.lastTick[cpu].Store(now) // the tick was stopped, not lost
 		tickStoppedCPUs[cpu].stopped.Store(false)
-		HRTimerStart(t, t.expires)
+		if t.expires > now {
+			// Woken before the deferred tick: back to the phase the
+			// tick had. (When the deferred tick is what is due, it
+			// runs in this interrupt and restarts itself.)
+			HRTimerCancel(t)
+			t.expires = idle.tickExpires
+			HRTimerForward(t, now, TickPeriod())
+			HRTimerStart(t, t.expires)
+		}
 	}
 }
 

@@ -29,6 +29,15 @@ func main() {
 	fmt.Printf("smpinfo: numcpu=%d online=%d hz=%d\n", runtime.NumCPU(), n, kernel.HZ)
 	want := irq.TimerHz / uint64(kernel.HZ)
 	for cpu := 0; cpu < n; cpu++ {
+		kernel.KthreadRun("busy", func(k *kernel.Kthread) {
+			k.Bind(cpu)
+			for !k.ShouldStop() {
+				for t0 := time.Now(); time.Since(t0) < time.Millisecond; {
+				}
+			}
+		})
+	}
+	for cpu := 0; cpu < n; cpu++ {
 		var mode string
 		var cycles uint64
 		var armed bool
@@ -39,15 +48,6 @@ func main() {
 		})
 		<-k.Done()
 		fmt.Printf("smpinfo: cpu%d timer mode=%s programmed=%d period=%d tick=%v\n", cpu, mode, cycles, want, armed)
-	}
-	for cpu := 0; cpu < n; cpu++ {
-		kernel.KthreadRun("busy", func(k *kernel.Kthread) {
-			k.Bind(cpu)
-			for !k.ShouldStop() {
-				for t0 := time.Now(); time.Since(t0) < time.Millisecond; {
-				}
-			}
-		})
 	}
 	before := make([]uint64, n)
 	for cpu := range before {
