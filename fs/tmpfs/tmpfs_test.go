@@ -456,3 +456,47 @@ func TestSymlink(t *testing.T) {
 	os.Mkdir(dir, 0o700)
 	wantUsage(t, before, "after removing the links")
 }
+
+// ".." after a symbolic link is taken from where the link led, as on
+// Linux: with w/d a link to w, w/d/../a is "a" beside w, not in it. So a
+// file made through such a path outlives the removal of w: it is still
+// linked, not lost, and removing the directory above w gives its inode
+// and frames back. (The system-call fuzzer's paths once did this and its
+// check, which removed only w, took the files for a leak.)
+func TestDotDotAfterSymlink(t *testing.T) {
+	top := t.TempDir()
+	before := usageNow()
+	w := filepath.Join(top, "w")
+	if err := os.Mkdir(w, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(w, filepath.Join(w, "d")); err != nil {
+		t.Fatal(err)
+	}
+	escape := w + "/d/../a" // not filepath.Join, which would make it w/a
+	if err := os.WriteFile(escape, []byte("beside w"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(top, "a")); err != nil || string(got) != "beside w" {
+		t.Errorf("the file made through w/d/../a, read as top/a: %q, %v", got, err)
+	}
+	_, err := os.Lstat(filepath.Join(w, "a"))
+	wantErrno(t, "Lstat(w/a)", err, syscall.ENOENT)
+	// A rename of w itself to that name moves the whole tree beside it.
+	os.Remove(filepath.Join(top, "a"))
+	if err := os.Rename(w, escape); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(filepath.Join(top, "a", "d")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("after renaming w to w/d/../a, Lstat(top/a/d) = %v, %v; want the link", fi, err)
+	}
+	if err := os.MkdirAll(filepath.Join(w, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(w)
+	if now := usageNow(); now.inodes != before.inodes+2 {
+		t.Errorf("with w removed and top/a (a directory and its link) left: %d inodes, want %d", now.inodes, before.inodes+2)
+	}
+	os.RemoveAll(filepath.Join(top, "a"))
+	wantUsage(t, before, "after removing what was made beside w")
+}

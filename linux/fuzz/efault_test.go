@@ -25,7 +25,7 @@ func TestEFAULT(t *testing.T) {
 	if err := os.MkdirAll(fuzzDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(fuzzDir)
+	defer os.RemoveAll(fuzzTop)
 	ts := shared.scratch // a valid timespec {0, 0} for futex's timeout
 	clear(shared.mem[:16])
 	type check struct {
