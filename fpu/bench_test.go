@@ -114,6 +114,17 @@ func BenchmarkPreemptDisableEnable(b *testing.B) {
 	}
 }
 
+// BenchmarkEmptyCall is the unit the two above are measured in: a call
+// of a function that does nothing and is not inlined.
+func BenchmarkEmptyCall(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		emptyCall()
+	}
+}
+
+//go:noinline
+func emptyCall() {}
+
 func BenchmarkXorChecksum(b *testing.B) {
 	buf := pattern(64<<10, 9)
 	b.Run("Go", func(b *testing.B) {

@@ -58,8 +58,11 @@ func thisCPU() *cpuFPU { return &cpus[amd64.ThisCPU().ID] }
 
 func currentTask() uintptr { return uintptr(unsafe.Pointer(kernel.Current())) }
 
-func irqContext() uint32 {
-	return kernel.PreemptCount() & (kernel.HARDIRQ_MASK | kernel.SOFTIRQ_MASK)
+func irqContext() uint32 { return irqContextOf(kernel.Current()) }
+
+// irqContextOf is irqContext for a caller that has the current task.
+func irqContextOf(t *kernel.Task) uint32 {
+	return t.ThreadInfo.PreemptCount & (kernel.HARDIRQ_MASK | kernel.SOFTIRQ_MASK)
 }
 
 // KernelFPUBegin opens a bracket: preemption is disabled and, when the
@@ -70,6 +73,7 @@ func irqContext() uint32 {
 // Any context; no allocation.
 func KernelFPUBegin() {
 	kernel.PreemptDisable()
+	t := kernel.Current() // one look-up: with preemption off it stays ours
 	c := thisCPU()
 	if c.depth != 0 {
 		badBegin(c)
@@ -87,13 +91,13 @@ func KernelFPUBegin() {
 	// would erase it and our own end would be reported as unmatched.
 	// From this line on, IrqFPUUsable is false and handlers keep out.
 	c.depth = 1
-	amd64.CompilerBarrier() // the store above must come first
-	c.owner = currentTask()
-	c.ctx = irqContext()
+	amd64.CompilerBarrier() // the store above must come first: a compiler may reorder two plain stores
+	c.owner = uintptr(unsafe.Pointer(t))
+	c.ctx = irqContextOf(t)
 	if avxUsable() {
 		amd64.Xsetbv(0, xcr0Bracket)
 	}
-	trace.FPUBegin(kernel.Current().Pid)
+	trace.FPUBegin(t.Pid)
 }
 
 // KernelFPUEnd closes the bracket KernelFPUBegin opened: the vector
@@ -103,8 +107,9 @@ func KernelFPUBegin() {
 //
 // Any context; no allocation.
 func KernelFPUEnd() {
+	t := kernel.Current()
 	c := thisCPU()
-	if c.depth == 0 || c.owner != currentTask() || (c.depth == 1 && c.ctx != irqContext()) {
+	if c.depth == 0 || c.owner != uintptr(unsafe.Pointer(t)) || (c.depth == 1 && c.ctx != irqContextOf(t)) {
 		kernel.ReportBug(kernel.BugFPU, "kernel_fpu_end() without kernel_fpu_begin()")
 		return
 	}
@@ -117,10 +122,13 @@ func KernelFPUEnd() {
 		amd64.Vzeroall()
 		amd64.Xsetbv(0, xcr0Kernel)
 	}
+	// depth last, after XCR0 is back (see KernelFPUBegin): the
+	// assembly calls above keep the compiler from moving it earlier. No
+	// barrier is needed between the two stores: a handler's bracket
+	// between them would leave owner 0 as well.
 	c.owner = 0
-	amd64.CompilerBarrier()
-	c.depth = 0 // last, after XCR0 is back: see KernelFPUBegin
-	trace.FPUEnd(kernel.Current().Pid)
+	c.depth = 0
+	trace.FPUEnd(t.Pid)
 	kernel.PreemptEnable()
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"gopreempt/fpu"
 	"gopreempt/kernel"
+	"gopreempt/trace"
 )
 
 func TestNestedBeginIsReported(t *testing.T) {
@@ -119,7 +120,17 @@ func TestIrqFPUUsable(t *testing.T) {
 // not runnable (the Go runtime preempts a goroutine after 10 ms of
 // running and parks a locked one's thread until it is handed back) shows
 // nothing and is made again; that is the only retry.
+//
+// The longest preempt-off section is timed only while the preempt class
+// is traced, so the test traces it.
 func TestNoPreemptionInsideBracket(t *testing.T) {
+	old := trace.Enabled()
+	trace.Enable(trace.Preempt)
+	trace.Start()
+	defer func() {
+		trace.Stop()
+		trace.Enable(old)
+	}()
 	withModel(kernel.PreemptFull, func() {
 		var rounds atomic.Uint64
 		busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {

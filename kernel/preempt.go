@@ -83,38 +83,59 @@ func InInterrupt() bool { return PreemptCount()&(HARDIRQ_MASK|SOFTIRQ_MASK) != 0
 func InAtomic() bool { return PreemptCount()&^PREEMPT_ACTIVE != 0 }
 
 // inKernelContext reports whether the caller runs on a kernel stack rather
-// than on a goroutine: the current task's (an entry path or the
-// scheduler), or one of this CPU's IST stacks, where the NMI, #DF and #MC
-// handlers stay (arch/amd64/idt.go). Either way the g is the kernel's
-// stand-in, which has no P for the runtime's procPin.
-func inKernelContext() bool {
+// than on a goroutine: a task's kernel stack (an entry path or the
+// scheduler), one of a CPU's IST stacks, where the NMI, #DF and #MC
+// handlers stay (arch/amd64/idt.go), or the boot stack that CPU 0's idle
+// task keeps. Either way the g is the kernel's stand-in, which has no P
+// for the runtime's procPin. Any context.
+func inKernelContext() bool { return !onGoroutineStack() }
+
+// onGoroutineStack reports whether the caller runs on a goroutine. Every
+// stack the Go runtime runs on, m0's initial stack included (boot/
+// initstack.go), is memory it mapped, between mm.UserBase and mm.UserTop;
+// no kernel stack is there (mm/kstack.go, and the boot stack is in the
+// kernel image). So one comparison of the stack pointer says it, without
+// asking which task is current.
+//
+//go:nosplit
+func onGoroutineStack() bool {
 	var probe byte
 	sp := uintptr(unsafe.Pointer(&probe))
-	if Current().OnKernelStack(sp) {
-		return true
-	}
-	c := amd64.ThisCPU() // a goroutine that migrates is on no IST stack
-	for n := 1; n <= amd64.ISTCount; n++ {
-		if top := c.ISTTop[n]; sp > top-mm.KStackSize && sp <= top {
-			return true
-		}
-	}
-	return false
+	return sp-mm.UserBase < mm.UserTop-mm.UserBase
 }
 
 // PreemptDisable makes the current task non-preemptible until the matching
 // PreemptEnable. It nests: n disables need n enables.
+//
+// The fast path is the pin, one look-up of the current task and one add.
+// The goroutine is pinned first, so that the task looked up is the one
+// it keeps running on, and the count raised is that task's. Everything
+// else happens only when the preemption depth leaves zero with the
+// preempt class traced: the event, the latency tracers' edge and the
+// start of the section for the MaxPreemptOff statistic (preemptOffBegins).
+//
+// Linux's preempt_disable() ends with barrier(), so that the compiler
+// does not move the section's loads and stores above the increment. Here
+// the call is that barrier: PreemptDisable is never inlined, and the Go
+// compiler moves no memory access across a call it does not see into.
+// The CPU needs no fence either: the only other reader of the count on
+// this CPU is an interrupt handler, and an interrupt sees this CPU's own
+// accesses in program order.
+//
+//go:noinline
 func PreemptDisable() {
+	pinned := onGoroutineStack()
+	if pinned {
+		procPin()
+	}
 	t := Current()
-	if pinGoroutine() {
-		// On a goroutine: pinned to this task first, so that the count
-		// we raise is the count of the task we keep running on.
-		t = Current()
+	if pinned {
 		t.Stats.pinDepth++
 	}
-	addPreemptCount(t, PREEMPT_OFFSET)
-	if trace.On(trace.Preempt) && t.ThreadInfo.PreemptCount&PREEMPT_MASK == PREEMPT_OFFSET {
-		trace.PreemptDisable(t.Pid, callerPC(amd64.FramePointer()))
+	ti := &t.ThreadInfo
+	ti.PreemptCount += PREEMPT_OFFSET
+	if trace.On(trace.Preempt) && ti.PreemptCount&PREEMPT_MASK == PREEMPT_OFFSET {
+		preemptOffBegins(t, callerPC(amd64.FramePointer()))
 	}
 }
 
@@ -122,8 +143,9 @@ func PreemptDisable() {
 // scheduler from stopping it (runtime.procPin), if the caller runs in task
 // context, and reports whether it did; procUnpin undoes it. In kernel
 // context, and before the first task exists, there is no goroutine to pin.
-// preempt_disable() pins, and so does a raw lock or local_irq_save() in
-// task context (amd64.PinTask, set in hooks.go). Any context.
+// A raw lock or local_irq_save() in task context pins through it
+// (amd64.PinTask, set in hooks.go); preempt_disable() makes the same test
+// inline. Any context.
 func pinGoroutine() bool {
 	if Current() == nil || inKernelContext() {
 		return false
@@ -135,21 +157,25 @@ func pinGoroutine() bool {
 // PreemptEnableNoResched undoes one PreemptDisable without checking for a
 // pending reschedule: need_resched stays set until the next preemption
 // point (seed text 000: for code that is about to schedule anyway).
+//
+//go:noinline
 func PreemptEnableNoResched() {
 	t := Current()
-	if !subPreemptCount(t, PREEMPT_OFFSET) {
-		return
+	if t.ThreadInfo.PreemptCount&PREEMPT_MASK == PREEMPT_OFFSET && trace.On(trace.Preempt) {
+		preemptOffEnds(t, callerPC(amd64.FramePointer()))
 	}
-	if trace.On(trace.Preempt) && t.ThreadInfo.PreemptCount&PREEMPT_MASK == 0 {
-		trace.PreemptEnable(t.Pid, callerPC(amd64.FramePointer()))
+	if !subPreemptCount(t) {
+		return
 	}
 	unpinAfterEnable(t)
 }
 
 // unpinAfterEnable gives the goroutine back to the Go runtime's
-// scheduler once the preemption depth it pinned for is undone.
+// scheduler once the preemption depth it pinned for is undone. An enable
+// in kernel context (an interrupt handler on the task's kernel stack)
+// leaves the interrupted goroutine's pin alone.
 func unpinAfterEnable(t *Task) {
-	if t.Stats.pinDepth > 0 && !inKernelContext() {
+	if t.Stats.pinDepth > 0 && onGoroutineStack() {
 		t.Stats.pinDepth--
 		procUnpin()
 	}
@@ -172,42 +198,91 @@ func PreemptCheckResched() {
 // Go runtime may park this thread at any function call to run another
 // goroutine (its own preemption), and that voluntary schedule() would
 // consume the need_resched that belongs to this preemption point.
+//
+// A traced section ends before the count is lowered, as Linux's
+// preempt_count_sub() stops its latency tracer first: once the count is
+// zero an interrupt may preempt the task on its return, and the event's
+// few instructions with interrupts off would make that window wide. The
+// count is lowered before need_resched is read, or a tick in between
+// would find the count raised and leave the preemption to us after we
+// had read the flag. The flag is read with an atomic load, which the
+// compiler keeps in its place; for the caller's section the call is the
+// barrier, as in PreemptDisable.
+//
+//go:noinline
 func PreemptEnable() {
-	t := Current()
-	if !subPreemptCount(t, PREEMPT_OFFSET) {
+	t := Current() // still pinned: the task we raised the count of
+	ti := &t.ThreadInfo
+	depth := ti.PreemptCount & PREEMPT_MASK
+	if depth == 0 {
+		preemptUnderflow(t)
 		return
 	}
-	if trace.On(trace.Preempt) && t.ThreadInfo.PreemptCount&PREEMPT_MASK == 0 {
-		trace.PreemptEnable(t.Pid, callerPC(amd64.FramePointer()))
+	if depth == PREEMPT_OFFSET && trace.On(trace.Preempt) {
+		preemptOffEnds(t, callerPC(amd64.FramePointer()))
 	}
-	PreemptCheckResched()
-	unpinAfterEnable(t)
+	ti.PreemptCount -= PREEMPT_OFFSET
+	if depth == PREEMPT_OFFSET {
+		t.preemptOffSeen = 0 // after the decrement: see preemptOffSince
+		t.preemptOffStart = 0
+		// A non-zero count of another kind (hardirq, PREEMPT_ACTIVE)
+		// is PreemptSchedule's to refuse.
+		if TestTskNeedResched(t) {
+			PreemptSchedule()
+		}
+	}
+	if t.Stats.pinDepth > 0 && onGoroutineStack() { // unpinAfterEnable
+		t.Stats.pinDepth--
+		procUnpin()
+	}
 }
 
-// addPreemptCount and subPreemptCount change the count and keep the
-// debugging state: when the preemption depth leaves zero the time is
-// noted, when it returns to zero the length of the preempt-off section is
-// accounted (statistics), and an underflow is reported instead of done.
-func addPreemptCount(t *Task, v uint32) {
+// subPreemptCount lowers the preemption depth by one, or reports an
+// underflow instead (and does nothing) if it is already zero.
+// PreemptEnable has the same lines inline.
+func subPreemptCount(t *Task) bool {
 	ti := &t.ThreadInfo
-	if ti.PreemptCount&PREEMPT_MASK == 0 && v&PREEMPT_MASK != 0 {
-		t.preemptOffStart = Nanotime()
-	}
-	ti.PreemptCount += v
-	amd64.CompilerBarrier()
-}
-
-func subPreemptCount(t *Task, v uint32) bool {
-	ti := &t.ThreadInfo
-	amd64.CompilerBarrier()
-	if ti.PreemptCount&PREEMPT_MASK < v&PREEMPT_MASK {
-		bugPreemptUnderflow(t)
+	if ti.PreemptCount&PREEMPT_MASK == 0 {
+		preemptUnderflow(t)
 		return false
 	}
-	ti.PreemptCount -= v
-	if ti.PreemptCount&PREEMPT_MASK == 0 && v&PREEMPT_MASK != 0 && t.preemptOffStart != 0 {
-		notePreemptOff(t, Nanotime()-t.preemptOffStart)
+	ti.PreemptCount -= PREEMPT_OFFSET
+	if ti.PreemptCount&PREEMPT_MASK == 0 {
+		t.preemptOffSeen = 0
 		t.preemptOffStart = 0
 	}
 	return true
+}
+
+// preemptUnderflow reports an enable without a disable, out of line so
+// that the report's frame is not the fast path's.
+//
+//go:noinline
+func preemptUnderflow(t *Task) { bugPreemptUnderflow(t) }
+
+// preemptOffBegins runs when the preemption depth leaves zero with the
+// preempt class traced: the preempt_disable event, with the caller's PC,
+// and the start of the section for the MaxPreemptOff statistic. With the
+// class off no clock is read, and the statistic stays unmeasured.
+//
+//go:noinline
+func preemptOffBegins(t *Task, pc uintptr) {
+	t.preemptOffStart = Nanotime()
+	trace.PreemptDisable(t.Pid, pc)
+}
+
+// preemptOffEnds runs when the outermost preempt_enable() of a traced
+// section is about to lower the count: the preempt_enable event, with pc
+// the call site, and the section's length for the statistic if it began
+// traced. The enable then forgets the start, traced or not, so that a
+// section that began traced and ends untraced cannot leave it behind for
+// a later one; and it forgets when the stall detector's tick first saw
+// the section (preemptOffSeen, stall.go).
+//
+//go:noinline
+func preemptOffEnds(t *Task, pc uintptr) {
+	if start := t.preemptOffStart; start != 0 {
+		notePreemptOff(t, Nanotime()-start)
+	}
+	trace.PreemptEnable(t.Pid, pc)
 }

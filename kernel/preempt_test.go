@@ -11,6 +11,7 @@ import (
 	"gopreempt/arch/amd64"
 	"gopreempt/irq"
 	"gopreempt/kernel"
+	"gopreempt/trace"
 )
 
 // inKthread runs fn on a kthread of its own and waits for it.
@@ -110,7 +111,10 @@ func TestNoPreemptionUnderNone(t *testing.T) {
 func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 	for _, m := range []kernel.PreemptModel{kernel.PreemptNone, kernel.PreemptVoluntary, kernel.PreemptFull} {
 		withModel(m, func() {
-			r := spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
+			var r spinRound
+			withPreemptOffTimed(func() {
+				r = spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
+			})
 			if r.progress != 0 { // both bound to CPU 0
 				t.Errorf("model %d: the counter advanced %d during a preempt_disable()d spin", m, r.progress)
 			}
@@ -129,6 +133,19 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withPreemptOffTimed runs fn with the preempt class traced: only then
+// are preempt-off sections timed for the MaxPreemptOff statistic.
+func withPreemptOffTimed(fn func()) {
+	old := trace.Enabled()
+	trace.Enable(trace.Preempt)
+	trace.Start()
+	defer func() {
+		trace.Stop()
+		trace.Enable(old)
+	}()
+	fn()
 }
 
 func TestEnableNoReschedLeavesNeedResched(t *testing.T) {

@@ -115,7 +115,7 @@ const (
 func checkStall(now uint64) {
 	cpu := thisCPUID()
 	stall.lastTick[cpu].Store(now)
-	stall.preemptOff[cpu].Store(preemptOffSince(Current()))
+	stall.preemptOff[cpu].Store(preemptOffSince(Current(), now))
 	if r := stall.reporter.Load(); r != 0 {
 		if r == cpu+1 {
 			finishStall()
@@ -137,14 +137,21 @@ func checkStall(now uint64) {
 	reportStall(now, f)
 }
 
-// preemptOffSince is when t turned preemption off (preempt_disable, a
-// spinlock), or 0 if it has it on. The hardirq bits of the tick that asks
-// do not count, nor does the idle task.
-func preemptOffSince(t *Task) uint64 {
+// preemptOffSince is when t's tick first found it with preemption off
+// (preempt_disable, a spinlock) in the section it is in now, or 0 if it
+// has it on. preempt_disable() reads no clock (preempt.go), so the tick
+// notes the time, now, and the outermost preempt_enable() forgets it: the
+// start is late by at most a tick, nothing next to StallLimit. The hardirq
+// bits of the tick that asks do not count, nor does the idle task. Only
+// t's own CPU writes the field: t, and the tick that interrupted it.
+func preemptOffSince(t *Task, now uint64) uint64 {
 	if t == nil || t.kind == taskIdle || t.ThreadInfo.PreemptCount&PREEMPT_MASK == 0 {
 		return 0
 	}
-	return t.preemptOffStart
+	if t.preemptOffSeen == 0 {
+		t.preemptOffSeen = now
+	}
+	return t.preemptOffSeen
 }
 
 // findStall returns the first state, in the order of the list at the top,

@@ -21,7 +21,7 @@ type TaskStats struct {
 	Wakeups           uint64
 	Migrations        uint64 // times it resumed on another CPU
 	Syscalls          uint64
-	MaxPreemptOff     uint64 // longest preempt-off section, ns
+	MaxPreemptOff     uint64 // longest preempt-off section, ns, while traced (notePreemptOff)
 
 	pinDepth uint32 // procPin depth held by preempt_disable in task context
 	lastCPU  uint32
@@ -43,7 +43,11 @@ type CPUStats struct {
 	MaxPreemptOff     uint64
 }
 
-// notePreemptOff records the length of a preempt-off section.
+// notePreemptOff records the length of a preempt-off section. The
+// sections are timed only while the preempt class is traced (trace=preempt
+// or all, or the preemptoff and preemptirqsoff latency tracers, which add
+// it), so that preempt_disable() reads no clock otherwise (preempt.go);
+// a MaxPreemptOff of zero means "not measured".
 func notePreemptOff(t *Task, ns uint64) {
 	if ns > t.Stats.MaxPreemptOff {
 		t.Stats.MaxPreemptOff = ns
@@ -60,6 +64,7 @@ func CPUStatsOf(cpu int) CPUStats { return runqueues[cpu].Stats }
 // WriteSchedStats prints every task's statistics and each CPU's, as a
 // table (task context: it uses fmt).
 func WriteSchedStats(w io.Writer) {
+	fmt.Fprintf(w, "(MAX-PREEMPT-OFF and the longest preempt-off are timed only while the preempt class is traced, trace=preempt; -: not measured)\n")
 	fmt.Fprintf(w, "%5s %-15s %4s %8s %8s %8s %8s %7s %12s\n",
 		"PID", "TASK", "NICE", "VOLUN", "INVOL", "P-ENABLE", "P-IRQ", "TICKS", "MAX-PREEMPT-OFF")
 	ForEachTask(func(t *Task) {
@@ -67,15 +72,24 @@ func WriteSchedStats(w io.Writer) {
 			return
 		}
 		s := &t.Stats
-		fmt.Fprintf(w, "%5d %-15s %4d %8d %8d %8d %8d %7d %12v\n", t.Pid, t.NameString(), t.Nice,
+		fmt.Fprintf(w, "%5d %-15s %4d %8d %8d %8d %8d %7d %15s\n", t.Pid, t.NameString(), t.Nice,
 			s.Voluntary, s.Involuntary, s.PreemptFromEnable, s.PreemptFromIRQ, s.Ticks,
-			time.Duration(s.MaxPreemptOff))
+			preemptOffString(s.MaxPreemptOff))
 	})
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
 		s := runqueues[cpu].Stats
-		fmt.Fprintf(w, "cpu%d: %d switches, %d ticks, preemptions %d at preempt_enable and %d on interrupt return, %d idle halts, longest preempt-off %v\n",
-			cpu, s.Switches, s.Ticks, s.PreemptFromEnable, s.PreemptFromIRQ, s.IdleHalts, time.Duration(s.MaxPreemptOff))
+		fmt.Fprintf(w, "cpu%d: %d switches, %d ticks, preemptions %d at preempt_enable and %d on interrupt return, %d idle halts, longest preempt-off %s\n",
+			cpu, s.Switches, s.Ticks, s.PreemptFromEnable, s.PreemptFromIRQ, s.IdleHalts, preemptOffString(s.MaxPreemptOff))
 		fmt.Fprintf(w, "cpu%d: %d migrations in, %d reschedule IPIs, %d tasks pulled by load balancing\n",
 			cpu, s.Migrations, s.ReschedIPIs, s.Pulled)
 	}
+}
+
+// preemptOffString is a MaxPreemptOff for the table: "-" if no section
+// was timed (notePreemptOff).
+func preemptOffString(ns uint64) string {
+	if ns == 0 {
+		return "-"
+	}
+	return time.Duration(ns).String()
 }

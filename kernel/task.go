@@ -57,7 +57,8 @@ type Task struct {
 	ClearChildTID uintptr // CLONE_CHILD_CLEARTID address
 
 	// Preemption debugging (debug.go).
-	preemptOffStart uint64 // when preempt_count last left 0 (ns)
+	preemptOffStart uint64 // when the preemption depth left 0, if traced (ns; preempt.go)
+	preemptOffSeen  uint64 // the first tick that found it off, until it is 0 again (ns; stall.go)
 	lastBugPC       uintptr
 
 	// When the task became runnable, 0 once schedule() picks it (stall.go).

@@ -32,6 +32,20 @@ func BenchmarkGetPutCPUVar(b *testing.B) {
 	})
 }
 
+// BenchmarkGetPutCPU is get_cpu()/put_cpu() around the same increment:
+// the preempt_disable()/preempt_enable() pair and the CPU number, to set
+// against this_cpu_inc's one instruction.
+func BenchmarkGetPutCPU(b *testing.B) {
+	c := percpu.DefineCounter()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			cpu := percpu.GetCPU()
+			*percpu.PerCPU(c, cpu)++
+			percpu.PutCPU()
+		}
+	})
+}
+
 func BenchmarkAtomicSharedCounter(b *testing.B) {
 	var c atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
