@@ -124,9 +124,21 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 			if !r.resched {
 				t.Errorf("model %d: need_resched not set after %d ticks (%d needed) with the counter runnable", m, r.ticks, r.needed)
 			}
-			if m == kernel.PreemptFull && r.after.PreemptFromEnable != r.before.PreemptFromEnable+1 {
-				t.Errorf("preempt=full: the pending preemption did not happen at preempt_enable() (preemptions there %d -> %d)",
-					r.before.PreemptFromEnable, r.after.PreemptFromEnable)
+			// preempt_enable() lowers the count before it reads
+			// need_resched (preempt.go says why), so a tick that comes
+			// between the two preempts on its interrupt return, a few
+			// instructions early: the same preemption, counted there.
+			// (Ticks after the spinner is back may preempt it again
+			// before it reads its statistics: more on interrupt
+			// return say nothing.)
+			atEnable := r.after.PreemptFromEnable - r.before.PreemptFromEnable
+			onIRQ := r.after.PreemptFromIRQ - r.inside.PreemptFromIRQ
+			if m == kernel.PreemptFull && (atEnable > 1 || atEnable == 0 && onIRQ == 0) {
+				t.Errorf("preempt=full: the pending preemption did not happen when preemption came back on (%d at preempt_enable(), %d on interrupt return)",
+					atEnable, onIRQ)
+			}
+			if m == kernel.PreemptFull && atEnable == 0 {
+				t.Logf("preempt=full: a tick between the count's drop and the need_resched check took the preemption")
 			}
 			if r.after.MaxPreemptOff < uint64(350*time.Millisecond) {
 				t.Errorf("longest preempt-off section %v, want at least the spin's %v", time.Duration(r.after.MaxPreemptOff), r.spun)
