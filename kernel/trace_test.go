@@ -51,8 +51,18 @@ func funcName(pc uint64) string {
 // switch-in on the CPU the wake-up chose.
 func TestTraceWakeupThenSwitch(t *testing.T) {
 	var pid int32
+	// The sleeper is bound to one CPU: a woken task that is free to run
+	// anywhere may be pulled by an idle CPU's load balancing before it
+	// runs, and then its switch-in is not on the CPU its wake-up chose.
+	bound := kernel.OnlineCPUs() - 1
+	// The kthread's thread may have slept and been woken, as a runtime
+	// thread, before the kthread ran on it: only its wake-ups after the
+	// binding count.
+	var boundAt uint64
 	cpus := traced(t, trace.Sched, func() {
 		inKthread(t, "sleeper", func(k *kernel.Kthread) {
+			k.Bind(bound)
+			boundAt = amd64.Rdtsc()
 			pid = k.Task().Pid
 			for i := 0; i < 3; i++ {
 				time.Sleep(5 * time.Millisecond)
@@ -75,7 +85,7 @@ func TestTraceWakeupThenSwitch(t *testing.T) {
 			case r.Type == format.SchedSwitch && int32(r.A) == pid && r.B&format.StatePreempted == 0 &&
 				uint32(r.B) != kernel.TASK_RUNNING && uint32(r.B) != kernel.TASK_DEAD: // not the thread's exit
 				outs = append(outs, at{r, cpu})
-			case r.Type == format.SchedWakeup && int32(r.A) == pid:
+			case r.Type == format.SchedWakeup && int32(r.A) == pid && r.TSC > boundAt:
 				wakes = append(wakes, at{r, cpu})
 			case r.Type == format.SchedSwitch && int32(r.C) == pid:
 				ins = append(ins, at{r, cpu})
@@ -88,8 +98,8 @@ func TestTraceWakeupThenSwitch(t *testing.T) {
 	found := 0
 	for _, w := range wakes {
 		target := int(w.r.B)
-		if target < 0 || target >= kernel.OnlineCPUs() {
-			t.Errorf("sched_wakeup pid %d: target CPU %d of %d", pid, target, kernel.OnlineCPUs())
+		if target != bound {
+			t.Errorf("sched_wakeup pid %d: target CPU %d, but the task is bound to CPU %d", pid, target, bound)
 			continue
 		}
 		// The first switch-in after the wake-up is on the target CPU.
@@ -180,6 +190,7 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 		// Before it on this CPU: the interrupt's exit, and a
 		// need_resched for this pid set by the tick.
 		exit, nr := -1, -1
+		var since uint64 // the switch that last put a task on CPU 0
 		for j := i - 1; j >= 0 && (exit < 0 || nr < 0); j-- {
 			if exit < 0 && recs[j].Type == format.IRQExit {
 				exit = j
@@ -188,7 +199,25 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 				nr = j
 			}
 			if recs[j].Type == format.SchedSwitch {
+				since = recs[j].TSC
 				break
+			}
+		}
+		need := format.Record{}
+		if nr >= 0 {
+			need = recs[nr]
+		} else {
+			// A wake-up on another CPU sets need_resched on CPU 0's
+			// task and records it there; its IPI records it again
+			// here, unless a tick came first and preempted. The TSC
+			// is one counter for every CPU, so "before" holds across
+			// rings.
+			for c := 1; c < len(cpus) && nr < 0; c++ {
+				for j, r := range cpus[c] {
+					if r.Type == format.NeedResched && int32(r.A) == pid && r.TSC > since && r.TSC < enter.TSC {
+						need, nr = r, j
+					}
+				}
 			}
 		}
 		if exit < 0 {
@@ -196,8 +225,8 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 		}
 		if nr < 0 {
 			t.Errorf("no need_resched for pid %d before its preemption", pid)
-		} else if recs[nr].B != format.ReasonTick && recs[nr].B != format.ReasonWakeup && recs[nr].B != format.ReasonIPI {
-			t.Errorf("need_resched reason %s before a preemption on interrupt return", format.ReasonString(recs[nr].B))
+		} else if need.B != format.ReasonTick && need.B != format.ReasonWakeup && need.B != format.ReasonIPI {
+			t.Errorf("need_resched reason %s before a preemption on interrupt return", format.ReasonString(need.B))
 		}
 		if ex := find(recs, sw+1, func(r format.Record) bool {
 			return r.Type == format.PreemptScheduleIRQExit && int32(r.A) == pid
