@@ -281,14 +281,20 @@ func TestTracePreemptionAtPreemptEnable(t *testing.T) {
 			t.Fatalf("no preempt_schedule() by the spinner in %d records on CPU 0", len(recs))
 		}
 		pid := int32(recs[i].A)
-		if i == 0 || recs[i-1].Type != format.PreemptEnable || int32(recs[i-1].A) != pid ||
-			!strings.Contains(funcName(recs[i-1].B), "spinNextToCounter") {
+		// A tick between the enable's record and preempt_schedule()
+		// may record a need_resched in between.
+		e := i - 1
+		for e >= 0 && recs[e].Type == format.NeedResched {
+			e--
+		}
+		if e < 0 || recs[e].Type != format.PreemptEnable || int32(recs[e].A) != pid ||
+			!strings.Contains(funcName(recs[e].B), "spinNextToCounter") {
 			continue // another task's preempt_enable, or a lock's
 		}
-		enable := recs[i-1]
+		enable := recs[e]
 		// The matching outermost preempt_disable(), before it.
 		d := -1
-		for j := i - 2; j >= 0; j-- {
+		for j := e - 1; j >= 0; j-- {
 			if recs[j].Type == format.PreemptDisable && int32(recs[j].A) == pid {
 				d = j
 				break
@@ -308,7 +314,7 @@ func TestTracePreemptionAtPreemptEnable(t *testing.T) {
 			t.Errorf("preempt-off section %v between the records, the spin was %v", spun, r.spun)
 		}
 		nr := false
-		for j := d + 1; j < i; j++ {
+		for j := d + 1; j < e; j++ {
 			switch {
 			case recs[j].Type == format.SchedSwitch && int32(recs[j].A) == pid:
 				t.Errorf("pid %d switched out inside its preempt-off section: %+v", pid, recs[j])
