@@ -361,21 +361,25 @@ func busyOn(cpu int) (stop func()) {
 	return func() { kernel.KthreadStop(k) }
 }
 
-// NO_HZ_IDLE: an idle CPU stops its tick, so while idle it takes fewer
-// interrupts than HZ a second. Every halt of the idle loop ends with an
-// interrupt, so the kernel's count of halts ended, over the time spent
-// halted, is that rate; with a tick that never stops it is at least HZ
-// (no halt outlasts a tick). The test waits, up to 30 s, until the last
-// CPU has been halted for 300 ms more, and needs a CPU other than CPU 0,
-// which keeps its tick. While that CPU's tick is stopped, the stall
-// detector does not take it for a hard lockup.
+// NO_HZ_IDLE: an idle CPU defers its tick, so while halted it takes
+// far fewer ticks than HZ a second. The kernel counts the halts a tick
+// ended (NohzStats.IdleTicks) apart from the others: the halts that a
+// reschedule IPI or a sleeper's timer ends come as often as the Go
+// runtime's threads on that CPU sleep and wake, and say nothing about
+// the tick. With a tick that never stops, every tick that comes while
+// the CPU is halted ends a halt, HZ a second of halted time less what a
+// starved host loses; deferred by a second, at most about one. The test
+// waits, up to 30 s, until the last CPU has been halted for 300 ms more
+// and has been seen with its tick stopped, and needs a CPU other than
+// CPU 0, which keeps its tick. While that CPU's tick is stopped, the
+// stall detector does not take it for a hard lockup.
 func TestNoHZIdleCPUTakesFewerInterrupts(t *testing.T) {
 	needCPUs(t, 2)
 	cpu := kernel.OnlineCPUs() - 1
 	before := kernel.NohzStatsOf(cpu)
 	deadline := time.Now().Add(30 * time.Second)
 	sawStopped := false
-	for kernel.NohzStatsOf(cpu).IdleNs-before.IdleNs < 300e6 {
+	for !sawStopped || kernel.NohzStatsOf(cpu).IdleNs-before.IdleNs < 300e6 {
 		if kernel.TickStopped(cpu) {
 			now := kernel.Nanotime()
 			if _, bad := kernel.StallHardLockup(cpu, now+2*stallLimit, stallLimit); bad && kernel.TickStopped(cpu) {
@@ -384,20 +388,19 @@ func TestNoHZIdleCPUTakesFewerInterrupts(t *testing.T) {
 			sawStopped = true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("cpu%d was halted for %v in 30 s, want 300 ms", cpu, time.Duration(kernel.NohzStatsOf(cpu).IdleNs-before.IdleNs))
+			st := kernel.NohzStatsOf(cpu)
+			t.Fatalf("cpu%d was halted for %v in 30 s, want 300 ms; its tick stopped %d times, seen stopped %v",
+				cpu, time.Duration(st.IdleNs-before.IdleNs), st.Stops-before.Stops, sawStopped)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	after := kernel.NohzStatsOf(cpu)
 	idle := float64(after.IdleNs-before.IdleNs) / 1e9
-	wakeups := after.IdleWakeups - before.IdleWakeups
-	rate := float64(wakeups) / idle
-	t.Logf("cpu%d: halted %.3f s, %d halts ended (%.0f interrupts a second while idle, HZ=%d); tick stopped %d times",
-		cpu, idle, wakeups, rate, kernel.HZ, after.Stops-before.Stops)
-	if !sawStopped { // stopped during the wait (the stop may precede it)
-		t.Errorf("cpu%d never stopped its tick (%d stops, seen stopped %v)", cpu, after.Stops-before.Stops, sawStopped)
-	}
-	if rate >= float64(kernel.HZ)/2 {
-		t.Errorf("cpu%d took %.0f interrupts a second while idle, want fewer than HZ/2 = %d", cpu, rate, kernel.HZ/2)
+	ticks := after.IdleTicks - before.IdleTicks
+	rate := float64(ticks) / idle
+	t.Logf("cpu%d: halted %.3f s, %d halts ended, %d of them by the tick (%.1f ticks a second while idle, HZ=%d); tick stopped %d times",
+		cpu, idle, after.IdleWakeups-before.IdleWakeups, ticks, rate, kernel.HZ, after.Stops-before.Stops)
+	if rate >= float64(kernel.HZ)/10 {
+		t.Errorf("cpu%d took %.1f ticks a second while halted, want fewer than HZ/10 = %d", cpu, rate, kernel.HZ/10)
 	}
 }

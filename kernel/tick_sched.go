@@ -34,6 +34,9 @@ func tickSchedTimer(t *HRTimer) HRTimerRestart {
 	b := &hrtimerBases[thisCPUID()]
 	b.tickRan = true
 	b.stats.TickRuns++
+	if cpu := thisCPUID(); nohzIdles[cpu].ending {
+		nohzStats[cpu].IdleTicks++ // this interrupt ended a halt
+	}
 	schedulerTick()
 	nohzBalancerKick(thisRQ())
 	HRTimerForward(t, Nanotime(), TickPeriod())
@@ -111,6 +114,12 @@ type NohzStats struct {
 	Kicks       uint64 // reschedule IPIs this CPU sent to idle CPUs to balance
 	IdleNs      uint64 // time halted in the idle loop
 	IdleWakeups uint64 // halts ended (each by an interrupt)
+	// IdleTicks counts the halts ended by the tick: the interrupt that
+	// ended the halt ran the tick's callback. A reschedule IPI or a
+	// sleeper's timer that ends a halt is not one. With a tick that
+	// never stops, IdleTicks per second of IdleNs is HZ (less the ticks
+	// a starved emulator loses); with the tick deferred, about one.
+	IdleTicks uint64
 }
 
 var nohzStats [MaxCPUs]NohzStats
@@ -139,6 +148,7 @@ type nohzIdle struct {
 	start       uint64 // when the halt began, 0 when not halted
 	stopped     bool   // the tick was stopped for it
 	tickExpires uint64 // the tick's expiry when it stopped
+	ending      bool   // the interrupt in progress ended the halt
 }
 
 // nohzMaxDeferment is how long a stopped tick may stay away: an idle CPU
@@ -187,8 +197,10 @@ func TickIrqEnter() {
 	cpu := thisCPUID()
 	idle := &nohzIdles[cpu]
 	if idle.start == 0 {
+		idle.ending = false // an interrupt after the one that ended the halt
 		return
 	}
+	idle.ending = true
 	now := Nanotime()
 	st := &nohzStats[cpu]
 	st.IdleNs += now - idle.start
