@@ -146,15 +146,15 @@ func (k *Kthread) Done() <-chan struct{} { return k.done }
 // ExitPreemptCount is the preempt_count the kthread had when it returned.
 func (k *Kthread) ExitPreemptCount() uint32 { return k.exitPC }
 
-// SetNice sets a task's nice value: the scheduler gives lower values
-// longer time slices and lets them preempt higher values on wake-up.
+// SetNice sets a task's nice value (set_user_nice): the scheduler gives
+// lower values longer time slices and lets them preempt higher values on
+// wake-up. The run time the task had at its old weight is charged at that
+// weight, and its distance from min_vruntime is kept in real time
+// (reweightTask, sched_fair.go).
 func SetNice(t *Task, nice int32) {
-	if nice < -20 {
-		nice = -20
-	}
-	if nice > 19 {
-		nice = 19
-	}
-	t.Nice = nice
+	nice = min(max(nice, -20), 19)
+	rq, fl := lockTaskRQ(t)
+	rq.reweightTask(t, nice)
 	t.Slice = sliceFor(nice)
+	rq.lock.Unlock(fl)
 }

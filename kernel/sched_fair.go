@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math/bits"
 	"sync/atomic"
 	"unsafe"
@@ -272,6 +273,136 @@ func (rq *RunQueue) placeEntity(t *Task, initial bool) {
 		t.se.vruntime = v
 	}
 	t.se.wakeLag = int64(rq.minVruntime - t.se.vruntime)
+}
+
+// lockTaskRQ locks the run queue of the CPU t is on (task_rq_lock) and
+// returns it with the flags to unlock it with.
+func lockTaskRQ(t *Task) (*RunQueue, uint64) {
+	for {
+		// t may move between the read of its CPU and the lock; recheck
+		// under the lock.
+		cpu := t.ThreadInfo.CPU
+		rq := cpuRQ(cpu)
+		fl := rq.lock.Lock()
+		if t.ThreadInfo.CPU == cpu {
+			return rq, fl
+		}
+		rq.lock.Unlock(fl)
+	}
+}
+
+// maxReweightLag bounds the distance from min_vruntime that
+// reweightTask scales (ns), so that the product cannot overflow.
+const maxReweightLag = 1 << 40
+
+// reweightTask gives t the nice value nice (reweight_entity, from
+// set_user_nice). rq is t's queue, locked.
+//
+// A running task is charged first, at the weight it ran with: the time
+// since its last charge was run at the old nice value. Then t's distance
+// from min_vruntime, which is CPU time owed or owing in t's virtual
+// time, is scaled by old weight / new weight, so that it means the same
+// real time at the new weight. Without that, the virtual time a nice-19
+// task ran up (68 times real time) would stay when it went back to nice
+// 0, and a nice-0 competitor would have to run 68 times as long as the
+// task had before the task ran again: a kthread or a test thread that
+// was nice 19 for a second would then starve for a minute. (Linux 6.1
+// keeps vruntime on a reweight; its EEVDF reweight scales the lag as
+// here.)
+//
+// The distance is only scaled where it is stable under rq.lock: t runs
+// on rq's CPU, is queued there, or sleeps. A task between two queues (a
+// migration or a wake-up on another CPU) keeps its virtual runtime.
+func (rq *RunQueue) reweightTask(t *Task, nice int32) {
+	oldW, newW := NiceToWeight(t.Nice), NiceToWeight(nice)
+	running := rq.curr.ptr() == t && t.onCPU
+	sleeping := !t.onCPU && !t.onRQ && t.State&(TASK_INTERRUPTIBLE|TASK_UNINTERRUPTIBLE) != 0
+	if running {
+		rq.updateCurr()
+	}
+	queued := t.onRQ
+	if queued {
+		rq.tasksTimeline.Erase(&t.se.runNode)
+		rq.load -= t.se.weight
+	}
+	if oldW != newW && t.se.placed && (running || queued || sleeping) {
+		var m uint64
+		if sleeping {
+			m = atomic.LoadUint64(&runqueues[t.se.rqCPU].minVruntime)
+		} else {
+			m = rq.minVruntime
+		}
+		d := min(max(int64(t.se.vruntime-m), -maxReweightLag), maxReweightLag)
+		t.se.vruntime = m + uint64(d*int64(oldW)/int64(newW))
+	}
+	t.Nice = nice
+	if queued {
+		t.se.weight = newW
+		rq.tasksTimeline.Insert(&t.se.runNode, vruntimeBefore)
+		rq.load += t.se.weight
+	}
+	if running || queued {
+		rq.updateMinVruntime()
+	}
+}
+
+// CheckFairRQ checks CPU cpu's run queue against the fair scheduler's
+// invariants and returns what is wrong, or "" (tests; the queue is
+// locked for the check). The tree is in vruntime order with its leftmost
+// node cached, nrRunning and load count the queued tasks, each of which
+// is on this queue's clock and not running; min_vruntime is no later
+// than the leftmost task; and no queued task is more than maxBehind
+// virtual ns behind min_vruntime or more than maxAhead ahead of it (0:
+// not checked). Interrupt-safe: no allocation unless a check fails.
+func CheckFairRQ(cpu int, maxBehind, maxAhead uint64) string {
+	rq := &runqueues[cpu]
+	fl := rq.lock.Lock()
+	bad, what, pid, v := rq.checkFair(maxBehind, maxAhead)
+	m := rq.minVruntime
+	rq.lock.Unlock(fl)
+	if bad == "" {
+		return ""
+	}
+	return fmt.Sprintf("cpu%d: %s (%s pid %d, vruntime %d, min_vruntime %d)", cpu, bad, what, pid, v, m)
+}
+
+func (rq *RunQueue) checkFair(maxBehind, maxAhead uint64) (bad, what string, pid int32, v uint64) {
+	if rq.tasksTimeline.First() != rq.tasksTimeline.Min() {
+		return "cached leftmost is not the leftmost node", "tree", 0, 0
+	}
+	nr, load := 0, uint64(0)
+	var prev *Task
+	for t := rq.first(); t != nil; t = rq.next(t) {
+		nr++
+		load += t.se.weight
+		switch {
+		case !t.onRQ:
+			return "queued task not marked onRQ", "task", t.Pid, t.se.vruntime
+		case t.se.rqCPU != int32(rq.cpu) || t.ThreadInfo.CPU != uint32(rq.cpu):
+			return "queued task on another queue's clock or CPU", "task", t.Pid, t.se.vruntime
+		case t == rq.curr.ptr() && t.onCPU:
+			return "the running task is in the tree", "task", t.Pid, t.se.vruntime
+		case prev != nil && vruntimeBefore(&t.se.runNode, &prev.se.runNode):
+			return "tree out of vruntime order", "task", t.Pid, t.se.vruntime
+		case t.se.weight != NiceToWeight(t.Nice):
+			return "queued weight differs from the nice value's", "task", t.Pid, t.se.vruntime
+		}
+		d := int64(t.se.vruntime - rq.minVruntime)
+		if maxBehind != 0 && d < -int64(maxBehind) {
+			return "queued task too far behind min_vruntime", "task", t.Pid, t.se.vruntime
+		}
+		if maxAhead != 0 && d > int64(maxAhead) {
+			return "queued task too far ahead of min_vruntime", "task", t.Pid, t.se.vruntime
+		}
+		prev = t
+	}
+	if nr != rq.nrRunning {
+		return "nr_running is not the number of queued tasks", "queue", 0, 0
+	}
+	if load != rq.load {
+		return "load is not the sum of the queued weights", "queue", 0, 0
+	}
+	return "", "", 0, 0
 }
 
 // setNextEntity is set_next_entity: t, just taken from the tree, becomes

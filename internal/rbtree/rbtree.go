@@ -63,6 +63,19 @@ func (r *Root) First() *Node {
 	return ptr(r.leftmost)
 }
 
+// Min walks down from the root to the leftmost node, or nil: what First
+// returns from its cache (a check of the cache).
+func (r *Root) Min() *Node {
+	if r.root == 0 {
+		return nil
+	}
+	a := r.root
+	for ptr(a).left != 0 {
+		a = ptr(a).left
+	}
+	return ptr(a)
+}
+
 // Empty reports whether the tree has no node.
 func (r *Root) Empty() bool { return r.root == 0 }
 

@@ -61,6 +61,9 @@ func check(t *testing.T, r *Root) []*item {
 	if r.root == 0 && r.leftmost != 0 {
 		t.Fatal("empty tree with a leftmost node")
 	}
+	if r.First() != r.Min() {
+		t.Fatal("the cached leftmost node is not the tree's minimum")
+	}
 	return out
 }
 
