@@ -35,7 +35,8 @@ func TestPipeWriterBlocksUntilRead(t *testing.T) {
 		data[i] = byte(i * 7)
 	}
 	res := make(chan int)
-	writer := sleeperTask(func() {
+	// A kthread, so that only the pipe wakes it (waiterKthread).
+	writer := waiterKthread(func() {
 		n, e := rawWrite(w, data)
 		if e != 0 {
 			n = -int(e)

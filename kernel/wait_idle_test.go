@@ -25,16 +25,20 @@ func TestWaitIdleHaltsWhileBlocked(t *testing.T) {
 	defer syscall.Close(int(efd))
 
 	pipeDone, eventDone := make(chan int), make(chan int)
-	pipeReader := sleeperTask(func() {
+	pipeReader := waiterKthread(func() {
 		n, _ := rawRead(r, make([]byte, 8))
 		pipeDone <- n
 	})
-	eventReader := sleeperTask(func() {
+	eventReader := waiterKthread(func() {
 		n, _ := rawRead(int(efd), make([]byte, 8))
 		eventDone <- n
 	})
 	// The console reader stays blocked: nothing types into this run.
-	consoleReader := sleeperTask(func() { rawRead(0, make([]byte, 64)) })
+	// The readers are kthreads: a goroutine's thread is sent the
+	// runtime's SIGURG, which ends its interruptible sleep and would
+	// look like the polling this test is there to catch
+	// (waiterKthread).
+	consoleReader := waiterKthread(func() { rawRead(0, make([]byte, 64)) })
 	readers := []*kernel.Task{pipeReader, eventReader, consoleReader}
 	waitFor(t, "the three readers are asleep", func() bool {
 		pr, _ := linux.PipeWaiters(r)
