@@ -365,9 +365,12 @@ func fileWrite(fd uint64, b []byte, pos *int64) int64 {
 	return r
 }
 
-// pread64(fd, buf, count, offset): tmpfs files; anything else is not
-// seekable (ESPIPE).
-func sysPread64(f *amd64.TrapFrame) int64 {
+// pread64 and pwrite64(fd, buf, count, offset): tmpfs files; anything
+// else is not seekable (ESPIPE). The two differ only in the direction.
+func sysPread64(f *amd64.TrapFrame) int64  { return positionalIO(f, false) }
+func sysPwrite64(f *amd64.TrapFrame) int64 { return positionalIO(f, true) }
+
+func positionalIO(f *amd64.TrapFrame, write bool) int64 {
 	fp := fileOf(f.RDI)
 	if fp == nil {
 		return -EBADF
@@ -379,30 +382,15 @@ func sysPread64(f *amd64.TrapFrame) int64 {
 	if off < 0 {
 		return -EINVAL
 	}
-	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), true)
+	// A read writes the caller's buffer, a write reads it.
+	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), !write)
 	if !ok {
 		return -EFAULT
+	}
+	if write {
+		return fileWrite(f.RDI, b, &off)
 	}
 	return fileRead(f.RDI, b, &off)
-}
-
-func sysPwrite64(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
-	if fp == nil {
-		return -EBADF
-	}
-	if fp.kind != fileTmpfs {
-		return -ESPIPE
-	}
-	off := int64(f.R10)
-	if off < 0 {
-		return -EINVAL
-	}
-	b, ok := userSlice(uintptr(f.RSI), int(f.RDX), false)
-	if !ok {
-		return -EFAULT
-	}
-	return fileWrite(f.RDI, b, &off)
 }
 
 // lseek(fd, offset, whence). SEEK_DATA and SEEK_HOLE treat the whole file
