@@ -169,19 +169,26 @@ func preemptionDemo(disabled bool) {
 	var during, fromIRQ, fromEnable uint64
 	spinner := kernel.KthreadRun("spinner", func(k *kernel.Kthread) {
 		k.Bind(0)
-		// The task may be a runtime thread with a past: count from here.
-		st0 := k.Task().Stats
+		// The task may be a runtime thread with a past: count from
+		// here. Interrupt-return preemptions are counted over the spin
+		// alone (inside the section when there is one), so that a tick
+		// landing just before preempt_disable() or after
+		// preempt_enable() is not mistaken for one inside; the
+		// preemption that preempt_enable() performs is counted across
+		// that call.
 		if disabled {
 			kernel.PreemptDisable()
 		}
+		st0 := k.Task().Stats
 		c0 := count.Load()
 		spin(500 * time.Millisecond)
 		during = count.Load() - c0
+		st1 := k.Task().Stats
+		fromIRQ = st1.PreemptFromIRQ - st0.PreemptFromIRQ
 		if disabled {
 			kernel.PreemptEnable()
+			fromEnable = k.Task().Stats.PreemptFromEnable - st1.PreemptFromEnable
 		}
-		st := k.Task().Stats
-		fromIRQ, fromEnable = st.PreemptFromIRQ-st0.PreemptFromIRQ, st.PreemptFromEnable-st0.PreemptFromEnable
 	})
 	<-spinner.Done()
 	kernel.KthreadStop(counter)
