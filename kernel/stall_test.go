@@ -139,8 +139,12 @@ func TestStallStarvedTask(t *testing.T) {
 		for victim.Load() == nil {
 			time.Sleep(time.Millisecond)
 		}
+		// Asleep: off its CPU and off the run queue. A victim
+		// preempted between setting its state and schedule() is still
+		// queued, runnable since its preemption, and a wake-up then
+		// only sets it running again (Linux's ttwu_runnable).
 		vt := victim.Load()
-		for vt.State != kernel.TASK_INTERRUPTIBLE || vt.Running() {
+		for vt.State != kernel.TASK_INTERRUPTIBLE || vt.Running() || vt.Queued() {
 			time.Sleep(time.Millisecond)
 		}
 		kernel.PreemptDisable()
