@@ -13,6 +13,8 @@ import (
 // start sets up the boot CPU, makes its boot context the CPU's idle task,
 // starts its local APIC timer, marks the CPU online, tells the boot CPU,
 // and idles for good.
+//
+//lint:ignore U1000 called from trampoline_amd64.s (apEntry64)
 func apStart(apicID uintptr) {
 	st := &apState[apicID]
 	if !st.CompareAndSwap(apStarting, apRunning) {

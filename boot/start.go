@@ -34,20 +34,26 @@ const bootStackSize = 256 << 10
 // The boot CPU's first stack, TLS slot and stand-in g (see entry64).
 var (
 	bootStack [bootStackSize]byte
-	bootG     [128]uintptr
-	bootTLS   [2]uintptr
+	bootG     [128]uintptr //lint:ignore U1000 used by entry64
+	bootTLS   [2]uintptr   //lint:ignore U1000 used by entry64
 )
 
 // booted is set once start runs: it tells this package's init that it
 // runs on gopreempt and not as an ordinary Linux program (host tests).
 var booted bool
 
+//lint:ignore U1000 the ELF entry point (the linker's -E flag)
 func entry32()
+
+//lint:ignore U1000 entry32 jumps to it
 func entry64()
+
 func rt0Addr() uintptr
 func imageEnd() uintptr
 
 // start is the first Go function to run, on the boot stack.
+//
+//lint:ignore U1000 called from entry_amd64.s
 func start(magic, info uintptr) {
 	booted = true
 	console.Init()

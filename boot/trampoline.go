@@ -56,9 +56,14 @@ type trampolineMailbox struct {
 	entry    uint64 // +0x38
 }
 
-func apTrampoline() // bytes only: never called
+//lint:ignore U1000 bytes only, whose address trampolineCode returns: never called
+func apTrampoline()
+
 func trampolineCode() uintptr
+
+//lint:ignore U1000 the trampoline jumps to it, at the address apEntry64Addr returns
 func apEntry64()
+
 func apEntry64Addr() uintptr
 
 func mailbox() *trampolineMailbox {
@@ -67,6 +72,8 @@ func mailbox() *trampolineMailbox {
 
 // apKernelCR3 is the kernel's CR3, which apEntry64 loads in place of the
 // trampoline's page tables.
+//
+//lint:ignore U1000 read by apEntry64
 var apKernelCR3 uint64
 
 // installTrampoline copies the code into the trampoline page and fills in

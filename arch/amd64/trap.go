@@ -15,16 +15,15 @@ var TrapHook func(f *TrapFrame)
 // ForkTailHook runs first in every new task (see forkReturn).
 var ForkTailHook func()
 
+//lint:ignore U1000 called from entry_amd64.s (trapCommon)
 func trap(f *TrapFrame) { TrapHook(f) }
 
+//lint:ignore U1000 called from entry_amd64.s (forkReturn)
 func forkTail() { ForkTailHook() }
 
 // forkReturnAddr returns the address of forkReturn, the first return
 // address of every new task.
 func forkReturnAddr() uintptr
-
-// trapReturnAddr returns the address of trapReturn.
-func trapReturnAddr() uintptr
 
 // syscallEntryAddr returns the address of syscallEntry, for IA32_LSTAR.
 func syscallEntryAddr() uintptr
