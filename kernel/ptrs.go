@@ -7,5 +7,3 @@ import (
 )
 
 func ptrOf(a uintptr) unsafe.Pointer { return addr.Ptr(a) }
-
-func addrOf(t *Timer) uintptr { return uintptr(unsafe.Pointer(t)) }

@@ -48,18 +48,8 @@ func accessOK(p, n uintptr, write bool) bool {
 	return mm.AccessOK(p, end, write) || mm.ImageAccessOK(p, end, write)
 }
 
-// getUser32 reads a uint32 from user memory; ok is false (the call then
+// getUser64 reads a uint64 from user memory; ok is false (the call then
 // fails with -EFAULT) when p is not readable.
-//
-//go:nosplit
-func getUser32(p uintptr) (v uint32, ok bool) {
-	if !accessOK(p, 4, false) {
-		return 0, false
-	}
-	return *(*uint32)(addr.Ptr(p)), true
-}
-
-// getUser64 reads a uint64 from user memory.
 //
 //go:nosplit
 func getUser64(p uintptr) (v uint64, ok bool) {

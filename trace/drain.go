@@ -44,10 +44,9 @@ func com2Put(b []byte) {
 
 // The drain's state: package-level, so that Drain allocates nothing.
 var (
-	drainW      = format.Writer{Put: com2Put}
-	drainNames  int // names in the header
-	drainWrote  int // names written so far
-	drainRecord format.Record
+	drainW     = format.Writer{Put: com2Put}
+	drainNames int // names in the header
+	drainWrote int // names written so far
 )
 
 func countName(int32, []byte) { drainNames++ }

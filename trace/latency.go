@@ -77,7 +77,6 @@ type latCPU struct {
 	wakeState int32
 	wakeTSC   uint64
 	wakeIdx   uint64
-	wakePC    uint64
 }
 
 var (

@@ -281,11 +281,6 @@ TEXT ·forkReturnAddr(SB),NOSPLIT,$0-8
 	MOVQ	AX, ret+0(FP)
 	RET
 
-TEXT ·trapReturnAddr(SB),NOSPLIT,$0-8
-	LEAQ	·trapReturn(SB), AX
-	MOVQ	AX, ret+0(FP)
-	RET
-
 TEXT ·syscallEntryAddr(SB),NOSPLIT,$0-8
 	LEAQ	·syscallEntry(SB), AX
 	MOVQ	AX, ret+0(FP)
