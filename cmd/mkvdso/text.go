@@ -72,10 +72,10 @@ var prog = []insn{
 	// int __vdso_clock_gettime(clockid_t clock /* EDI */, struct timespec *ts /* RSI */)
 	{label: "clock_gettime", code: []byte{0x83, 0xff, 0x07}, asm: "cmp edi, 0x7"},
 	{code: []byte{0x77, 0}, rel: relRel8, to: "clock_gettime.syscall", asm: "jnbe clock_gettime.syscall"}, // unsigned: negative ids too
-	{code: []byte{0xb8, 0xf3, 0, 0, 0}, asm: "mov eax, 0xf3"},                                             // clocksServed
-	{code: []byte{0x0f, 0xa3, 0xf8}, asm: "bt eax, edi"},                                                  // CF = bit clock of 0xf3
+	{code: []byte{0xb8, clocksServed, 0, 0, 0}, asm: "mov eax, 0xf3"},
+	{code: []byte{0x0f, 0xa3, 0xf8}, asm: "bt eax, edi"}, // CF = bit clock of 0xf3
 	{code: []byte{0x73, 0}, rel: relRel8, to: "clock_gettime.syscall", asm: "jnb clock_gettime.syscall"},
-	{code: []byte{0xb8, 0x21, 0, 0, 0}, asm: "mov eax, 0x21"},                           // clocksRealtime
+	{code: []byte{0xb8, clocksRealtime, 0, 0, 0}, asm: "mov eax, 0x21"},
 	{code: []byte{0x0f, 0xa3, 0xf8}, asm: "bt eax, edi"},                                // CF = a wall clock
 	{code: []byte{0x45, 0x19, 0xc0}, asm: "sbb r8d, r8d"},                               // R8 = CF ? 0xffffffff : 0
 	{code: []byte{0x41, 0x83, 0xe0, 0x08}, asm: "and r8d, 0x8"},                         // R8 = offset of basetime[CF]
