@@ -28,7 +28,7 @@ func init() {
 	opts, err := cmdline.Parse(raw)
 	if err != nil {
 		fmt.Printf("gopreempt: bad kernel command line: %v\n\n%s", err, cmdline.Usage())
-		kernel.PowerOff(kernel.StatusBadCmdline)
+		kernel.PanicEnd(kernel.EndBadCmdline)
 	}
 	Options = opts
 	apply(opts)

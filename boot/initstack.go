@@ -68,7 +68,7 @@ func buildInitStack() uintptr {
 	base, e := mm.Map(0, initStackSize, mm.PROT_READ|mm.PROT_WRITE, false)
 	if e != 0 {
 		kernel.Pr(kernel.KERN_EMERG).S("boot: cannot map the first stack").Emit()
-		kernel.PowerOff(kernel.StatusOutOfMemory)
+		kernel.PanicEnd(kernel.EndOutOfMemory)
 	}
 	b := stackBuilder{top: base + initStackSize, sp: base + initStackSize}
 

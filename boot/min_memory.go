@@ -55,7 +55,7 @@ func checkMemorySize() {
 	kernel.Pr(kernel.KERN_EMERG).S("boot: ").U(have).S(" MiB of RAM, the kernel needs at least ").U(need).
 		S(" MiB (its image ends at ").U(uint64(imageEnd()) >> 10).S(" KiB, RAM at ").U(top >> 10).
 		S(" KiB); give QEMU more memory (-m, GOPREEMPT_MEM)").Emit()
-	kernel.PowerOff(kernel.StatusTooLittleMemory)
+	kernel.PanicEnd(kernel.EndTooLittleMemory)
 }
 
 // ramTop is the end of the RAM region that holds the image (the one

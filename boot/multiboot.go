@@ -129,7 +129,7 @@ func checkCmdlineLength() {
 	}
 	m.U(uint64(bootInfo.cmdlen)).S(" bytes long, and the kernel accepts at most ").U(cmdline.MaxLen).
 		S(" bytes; it is rejected, not cut").Emit()
-	kernel.PowerOff(kernel.StatusBadCmdline)
+	kernel.PanicEnd(kernel.EndBadCmdline)
 }
 
 // cmdlineArgs returns the command line without the image path.

@@ -61,7 +61,7 @@ func start(magic, info uintptr) {
 	kernel.Pr(kernel.KERN_INFO).S("gopreempt: a preemptible teaching kernel, in Go").Emit()
 	if magic != multibootMagic {
 		kernel.Pr(kernel.KERN_EMERG).S("boot: not started by a Multiboot loader (magic ").X(uint64(magic)).S(")").Emit()
-		kernel.PowerOff(kernel.StatusOops)
+		kernel.PanicEnd(kernel.EndOops)
 	}
 	readMultiboot(info)
 	checkMemorySize()
@@ -73,7 +73,7 @@ func start(magic, info uintptr) {
 	lo := uintptr(unsafe.Pointer(&bootStack[0]))
 	if kernel.NewIdleTask(0, lo, lo+bootStackSize) == nil {
 		kernel.Pr(kernel.KERN_EMERG).S("boot: no memory for the idle task").Emit()
-		kernel.PowerOff(kernel.StatusOutOfMemory)
+		kernel.PanicEnd(kernel.EndOutOfMemory)
 	}
 	kernel.InstallTrapHooks()
 	linux.Init()
@@ -89,7 +89,7 @@ func start(magic, info uintptr) {
 	sp := buildInitStack()
 	if kernel.NewEntryTask("init", rt0Addr(), sp) == nil {
 		kernel.Pr(kernel.KERN_EMERG).S("boot: cannot create the first task").Emit()
-		kernel.PowerOff(kernel.StatusOutOfMemory)
+		kernel.PanicEnd(kernel.EndOutOfMemory)
 	}
 	amd64.Sti()
 	kernel.RunIdle()
@@ -130,7 +130,7 @@ func initMemory() {
 		// Out of frames this early, or an image the linker laid out
 		// differently: either way nothing would be protected.
 		kernel.Pr(kernel.KERN_EMERG).S("boot: cannot protect kernel memory: ").S(why).Emit()
-		kernel.PowerOff(kernel.StatusOops)
+		kernel.PanicEnd(kernel.EndOops)
 	}
 	img, _ := mm.Image()
 	tlo, thi := img.TextPages()
@@ -150,7 +150,7 @@ func initCPU(c *amd64.CPULocal, id int) {
 		_, hi, ok := mm.AllocISTStack()
 		if !ok {
 			kernel.Pr(kernel.KERN_EMERG).S("boot: no memory for IST stacks").Emit()
-			kernel.PowerOff(kernel.StatusOutOfMemory)
+			kernel.PanicEnd(kernel.EndOutOfMemory)
 		}
 		c.ISTTop[n] = hi
 		c.TSS.SetIST(n, hi)

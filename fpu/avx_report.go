@@ -18,9 +18,9 @@ import (
 // decoded instruction, the task, a frame-pointer backtrace and the Go
 // traceback. It cannot be a BUG that lets the kernel continue: the
 // instruction did not execute, and skipping it would hand its caller a
-// wrong result. So the report ends the machine like an oops: with status
-// Bug (113) under panic=exit, halted under panic=halt, and with status
-// Oops (112) otherwise. kernel.ReportBug would end the machine under
+// wrong result. So the report ends the machine like an oops
+// (kernel.EndBugUnresumable): with status Bug (113) under panic=exit,
+// halted under panic=halt, and with status Oops (112) otherwise. kernel.ReportBug would end the machine under
 // panic=exit before the traceback is printed, so it is called with
 // reports made non-fatal (kernel.ExpectBugs) and the ending is done here.
 
@@ -56,15 +56,14 @@ func avxReport(f *amd64.TrapFrame, traceback []byte) {
 }
 
 // endAVXReport ends the machine: the faulting instruction cannot be
-// resumed.
+// resumed. The closing line names the ending panic= chooses
+// (kernel.EndBugUnresumable); under panic=halt the halt says it.
 func endAVXReport() {
 	switch kernel.Panic {
 	case kernel.PanicExit:
 		kernel.Pr(kernel.KERN_EMERG).S("---[ end trace: AVX outside kernel_fpu_begin/end, panic=exit ]---").Emit()
-		kernel.PowerOff(kernel.StatusBug)
-	case kernel.PanicHalt:
-		kernel.Halt()
+	case kernel.PanicDefault:
+		kernel.Pr(kernel.KERN_EMERG).S("---[ end Kernel oops: AVX outside kernel_fpu_begin/end cannot be resumed ]---").Emit()
 	}
-	kernel.Pr(kernel.KERN_EMERG).S("---[ end Kernel oops: AVX outside kernel_fpu_begin/end cannot be resumed ]---").Emit()
-	kernel.PowerOff(kernel.StatusOops)
+	kernel.PanicEnd(kernel.EndBugUnresumable)
 }

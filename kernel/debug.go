@@ -97,18 +97,7 @@ func reportBugWith(k BugKind, detail string, extra Msg) {
 	if bugsExpected.Load() > 0 {
 		return // a test provoked this on purpose
 	}
-	afterBug()
-}
-
-// afterBug applies panic= once a BUG-class report is printed: exit
-// (panic=exit) or stop (panic=halt) with the BUG status, or go on.
-func afterBug() {
-	switch Panic {
-	case PanicExit:
-		PowerOff(StatusBug)
-	case PanicHalt:
-		die(StatusBug)
-	}
+	PanicEnd(EndBug)
 }
 
 func boolStr(b bool) string {

@@ -31,7 +31,7 @@ var oopsing uint32
 func oops(f *amd64.TrapFrame, why string) {
 	oopsing++
 	if oopsing > 2 {
-		PowerOff(StatusOops) // an oops while reporting an oops
+		PanicEnd(EndNestedOops)
 	}
 	t := Current()
 	if f.Vector == amd64.VecPageFault {
@@ -74,7 +74,7 @@ func oops(f *amd64.TrapFrame, why string) {
 // half (oops_task.go), and ends the machine.
 func endOops() {
 	Pr(KERN_EMERG).S("---[ end Kernel oops ]---").Emit()
-	die(StatusOops)
+	PanicEnd(EndOops)
 }
 
 func nameLen(t *Task) int {
@@ -152,26 +152,6 @@ func DumpStack() {
 	backtrace(amd64.FramePointer(), 32)
 }
 
-// PanicAction says what a fatal report does (panic= on the command line).
-type PanicAction int
-
-const (
-	PanicDefault PanicAction = iota // oops: exit QEMU; BUG: report, continue
-	PanicHalt                       // stop the machine after the report
-	PanicExit                       // also make every BUG exit QEMU
-)
-
-// Panic is the active panic action.
-var Panic = PanicDefault
-
-// die ends the machine after a fatal report.
-func die(status int) {
-	if Panic == PanicHalt {
-		Halt()
-	}
-	PowerOff(status)
-}
-
 // outOfMemory is the page-fault path's answer to an exhausted allocator.
 func outOfMemory(f *amd64.TrapFrame, va uintptr) {
 	free, total := mm.FreeFrames()
@@ -179,5 +159,5 @@ func outOfMemory(f *amd64.TrapFrame, va uintptr) {
 		S(" (").U(free).S(" of ").U(total).S(" frames free). Give QEMU more memory (-m).").Emit()
 	dumpRegisters(f)
 	backtrace(uintptr(f.RBP), 16)
-	PowerOff(StatusOutOfMemory)
+	PanicEnd(EndOutOfMemory)
 }

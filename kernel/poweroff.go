@@ -12,23 +12,13 @@ import (
 const debugExitPort = 0xf4
 
 // PowerOff ends the machine with status v. If no debug-exit device is
-// present the write does nothing and the CPU halts for good.
+// present the write does nothing and the CPU halts for good. A report
+// ends through PanicEnd (panic.go), which chooses the status; PowerOff
+// itself is for the end the program asked for (exit_group).
 func PowerOff(v int) {
 	traceDrainAtExit()
 	amd64.Outb(debugExitPort, uint8(v))
 	amd64.HaltForever()
-}
-
-// Halt is panic=halt's end: it tells the host that the kernel stopped
-// on purpose (exitstatus.Halted), then stops this CPU for good. Under
-// qemurun and qemu.sh the debug-exit device turns the write into QEMU's
-// exit, so a test run or a script sees "halted" at once instead of
-// waiting for its timeout. A QEMU started without the device (qemu.sh
-// with QEMU_DEBUG_EXIT=off) ignores the write, and the stopped machine
-// stays for inspection in the QEMU monitor.
-func Halt() {
-	Pr(KERN_EMERG).S("System halted (panic=halt).").Emit()
-	PowerOff(StatusHalted)
 }
 
 // Statuses reported by the kernel itself.
@@ -40,4 +30,5 @@ const (
 	StatusHalted      = exitstatus.Halted
 
 	StatusTooLittleMemory = exitstatus.TooLittleMemory
+	StatusFatalSignal     = exitstatus.FatalSignal
 )

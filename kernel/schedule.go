@@ -114,7 +114,7 @@ func badSwitch(rq *RunQueue, next *Task) {
 		S(" onCPU=").S(boolStr(next.onCPU)).S(" cpu=").U(uint64(next.ThreadInfo.CPU)).
 		S(" ksp=").X(uint64(next.KSP)).S(" state=").I(int64(next.State)).Emit()
 	DumpStack()
-	die(StatusBug)
+	PanicEnd(EndCorruption)
 }
 
 // switchPrev remembers, per CPU, the task just switched away from, for

@@ -1,14 +1,11 @@
 package kernel
 
-import (
-	"gopreempt/arch/amd64"
-	"gopreempt/internal/exitstatus"
-)
+import "gopreempt/arch/amd64"
 
 // A signal whose action is the default one and whose default is to
 // terminate ends the program, as Linux's do_group_exit ends every thread
 // of the process. Here the program is all there is, so the machine ends,
-// with StatusFatalSignal (117, internal/exitstatus): the program did not
+// with StatusFatalSignal (118, internal/exitstatus): the program did not
 // choose an exit status, and 128+signal, the shell's way, does not fit
 // in the 0..127 that QEMU's debug-exit device carries.
 //
@@ -27,9 +24,6 @@ import (
 //
 // Kernel context, interrupts off: no allocation until the report moves
 // to the goroutine.
-
-// StatusFatalSignal is the exit status of a program killed by a signal.
-const StatusFatalSignal = exitstatus.FatalSignal
 
 // PrintFatalSignals is print-fatal-signals=1.
 var PrintFatalSignals bool
@@ -100,7 +94,7 @@ func fatalSignalReport(f *amd64.TrapFrame, traceback []byte) {
 func killedBySignal(sig int) {
 	Pr(KERN_INFO).S("gopreempt: program killed by signal ").I(int64(sig)).
 		S(" (").S(SignalName(sig)).S(")").Emit()
-	PowerOff(StatusFatalSignal)
+	PanicEnd(EndFatalSignal)
 }
 
 var signalNames = [...]string{"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP",

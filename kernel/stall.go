@@ -345,7 +345,7 @@ func finishStall() {
 		}
 	}
 	Pr(KERN_EMERG).S("---[ end of stall report ]---").Emit()
-	afterBug()
+	PanicEnd(EndBug)
 }
 
 // showTask prints one task's scheduling state, and the system call or

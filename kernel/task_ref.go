@@ -49,5 +49,5 @@ func panicTaskRef(t *Task) {
 	Pr(KERN_EMERG).S("task reference count broken: task ").X(uint64(refOf(t))).
 		S(" pid ").I(int64(t.Pid)).S(" usage ").I(int64(t.usage.Load())).Emit()
 	DumpStack()
-	die(StatusBug)
+	PanicEnd(EndCorruption)
 }

@@ -139,7 +139,7 @@ func (wq *WaitQueueHead) checkEntry(e *WaitQueueEntry) {
 		Pr(KERN_EMERG).S("Kernel panic: wait-queue entry ").X(uint64(e.addr())).S(" of pid ").
 			I(int64(e.task.ptr().Pid)).S(" is already on queue ").X(uint64(h)).Emit()
 		DumpStack()
-		die(StatusBug)
+		PanicEnd(EndCorruption)
 	}
 }
 

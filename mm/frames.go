@@ -154,9 +154,11 @@ func zeroPage(pa uint64) {
 	}
 }
 
-// Fatal is how mm reports a condition it cannot survive (out of memory, a
-// corrupted allocator). The kernel sets it at boot to its oops path, which
-// prints the message and a backtrace and exits with a distinct status.
+// Fatal is how mm reports a condition it cannot survive (a corrupted
+// allocator). mm is below the kernel and cannot call it, so the kernel
+// sets this at boot to kernel.KernelPanic, which prints the message and a
+// backtrace and ends the machine as panic= says (kernel/panic.go). Before
+// that, fatal halts the CPU without a word.
 var Fatal func(msg string, v uint64)
 
 func fatal(msg string, v uint64) {

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gopreempt/internal/addr"
+	"gopreempt/kernel"
 	"gopreempt/mm"
 )
 
@@ -88,7 +89,7 @@ func iget(ip *inode) { ip.refs++ }
 func iput(ip *inode) {
 	ip.refs--
 	if ip.refs < 0 {
-		mm.Fatal("tmpfs: inode reference count below zero, ino", ip.ino)
+		kernel.KernelPanic("tmpfs: inode reference count below zero, ino", ip.ino)
 	}
 	evictIfUnused(ip)
 }

@@ -47,7 +47,7 @@ func mount() {
 	}
 	root, e := newInode(S_IFDIR | 0o755)
 	if e != 0 {
-		mm.Fatal("tmpfs: no memory for the root directory", uint64(-e))
+		kernel.KernelPanic("tmpfs: no memory for the root directory", uint64(-e))
 	}
 	root.nlink = 2
 	root.parent = addrOf(root)
@@ -59,7 +59,7 @@ func mount() {
 		e = addEntry(root, tmpName[:], tmp)
 	}
 	if e != 0 {
-		mm.Fatal("tmpfs: no memory for /tmp", uint64(-e))
+		kernel.KernelPanic("tmpfs: no memory for /tmp", uint64(-e))
 	}
 	tmp.nlink = 2
 	tmp.parent = sb.root
