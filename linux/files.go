@@ -1,6 +1,8 @@
 package linux
 
 import (
+	"sync/atomic"
+
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
 )
@@ -30,6 +32,8 @@ type file struct {
 
 	counter uint64               // eventfd
 	wait    kernel.WaitQueueHead // eventfd: blocked reads and writes
+	poll    pollEvents           // eventfd: its events, for epoll
+	watched atomic.Int32         // epoll watches of this descriptor
 
 	epoll epollState // epoll
 
@@ -103,6 +107,9 @@ func releaseFile(fp *file) int {
 		epollRelease(&fp.epoll)
 	case fileTmpfs:
 		last = dropOpenFile(fp.of)
+	}
+	if fp.watched.Load() > 0 {
+		epollForget(fp)
 	}
 	*fp = file{}
 	return last

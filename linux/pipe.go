@@ -28,8 +28,9 @@ import (
 // -ERESTARTSYS if nothing). O_NONBLOCK gives EAGAIN instead of a wait.
 // Waiters are exclusive, so one byte does not wake every reader; a reader
 // that leaves data behind wakes the next one, a writer that leaves room
-// the next writer, as Linux does. Every change also wakes epoll's
-// waiters (wakePollers).
+// the next writer, as Linux does. Every change is also an event for
+// epoll (pollNotify): a write may make the pipe readable, a read may make
+// it writable, a close is a hang-up for the other end.
 //
 // The pipe's lock is raw and guards the positions and the end counts.
 // Lock order: files.lock, then a pipe's lock, then its wait queues'.
@@ -50,6 +51,7 @@ type pipeInode struct {
 	writers        int32
 	buf            uintptr // the ring: one frame
 	rdWait, wrWait kernel.WaitQueueHead
+	poll           pollEvents // for epoll: writes are "in", reads "out"
 }
 
 var pipeCache = kmemCache{size: (unsafe.Sizeof(pipeInode{}) + 7) &^ 7}
@@ -134,7 +136,7 @@ func closePipeEnd(fp *file) {
 	}
 	p.rdWait.WakeUpAll()
 	p.wrWait.WakeUpAll()
-	wakePollers()
+	pollNotify(&p.poll, EPOLLIN|EPOLLOUT) // a hang-up, or an error for the writer
 }
 
 // pipeReadiness is the pipe's poll: readable with data or at end of
@@ -194,7 +196,7 @@ func pipeRead(fp *file, b []byte) int64 {
 			if more {
 				p.rdWait.WakeUp() // the next reader
 			}
-			wakePollers()
+			pollNotify(&p.poll, EPOLLOUT)
 			return int64(n)
 		}
 		if eof {
@@ -250,7 +252,7 @@ func pipeWrite(fp *file, b []byte) int64 {
 			if room {
 				p.wrWait.WakeUp() // the next writer
 			}
-			wakePollers()
+			pollNotify(&p.poll, EPOLLIN)
 		}
 		if total == len(b) {
 			return int64(total)

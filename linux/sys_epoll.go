@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"gopreempt/arch/amd64"
@@ -17,10 +18,22 @@ import (
 //
 // An epoll instance's interest list is a linked list of epitems (Linux's
 // struct epitem) from an object cache: any number of fds, ENOMEM when
-// memory runs out. Readiness is computed when asked (level-triggered, so
-// EPOLLET is taken as level-triggered: more reports, never fewer): an
-// eventfd is readable when its counter is non-zero, a pipe when it holds
-// data.
+// memory runs out. Readiness is computed when asked: an eventfd is
+// readable when its counter is non-zero, a pipe when it holds data.
+//
+// Level- and edge-triggered watches differ as in Linux's ep_send_events.
+// A level-triggered watch is reported whenever its file is ready. An
+// edge-triggered one (EPOLLET, which the runtime's netpoll uses for every
+// fd) is reported once per event on its file: Linux queues an epitem on
+// the ready list when the file's wait queue is woken with a key it
+// watches (ep_poll_callback), and takes it off when it reports it. Here a
+// file counts those wake-ups instead (pollEvents: one count for "may be
+// readable", one for "may be writable"), and the watch remembers the
+// counts it last reported at. Were EPOLLET taken as level-triggered, a
+// pipe holding data that no goroutine reads yet would end every
+// epoll_pwait at once, and the runtime's idle threads would spin in
+// netpoll. EPOLLONESHOT disables the watch after one report until
+// EPOLL_CTL_MOD re-arms it.
 //
 // epoll_pwait waits on one wait queue, pollWait, where Linux has one per
 // file and a callback per watch (ep_poll_callback): every change that
@@ -43,19 +56,60 @@ const (
 	EPOLLOUT = 0x4
 	EPOLLERR = 0x8
 	EPOLLHUP = 0x10
-	EPOLLET  = 1 << 31
+
+	EPOLLONESHOT = 1 << 30
+	EPOLLET      = 1 << 31
+	// epollPrivate are the flags that are no events (Linux's
+	// EP_PRIVATE_BITS, less EPOLLWAKEUP and EPOLLEXCLUSIVE): a oneshot
+	// watch keeps only these once it has reported.
+	epollPrivate = EPOLLONESHOT | EPOLLET
 
 	EFD_NONBLOCK = 0x800
 
 	epollBatch = 64 // events gathered per look
 )
 
-// epitem is one watched fd, linked from its instance.
+// epitem is one watched fd, linked from its instance. For an
+// edge-triggered watch, armed and the two counts say whether its file has
+// had an event since the watch last reported: armed when it is added or
+// modified (Linux polls the file then and queues it if ready), and
+// seenIn/seenOut are the file's pollEvents at the last report.
 type epitem struct {
-	next   uintptr // *epitem
-	fd     int32
-	events uint32
-	data   uint64
+	next            uintptr // *epitem
+	fd              int32
+	events          uint32
+	data            uint64
+	armed           bool
+	seenIn, seenOut uint64
+}
+
+// pollEvents counts the wake-ups of a file that may have made it
+// readable (in) or writable (out); a hang-up counts as both. Linux
+// passes the same news as the key of a wake_up on the file's wait queue.
+type pollEvents struct{ in, out atomic.Uint64 }
+
+// pollEventsOf returns fp's counts, or nil for a file that is never
+// woken (the console is always writable).
+func pollEventsOf(fp *file) *pollEvents {
+	switch fp.kind {
+	case fileEventfd:
+		return &fp.poll
+	case filePipeRead, filePipeWrite:
+		return &pipeAt(fp.pipe).poll
+	}
+	return nil
+}
+
+// pollNotify records an event on a file (key: EPOLLIN, EPOLLOUT or both)
+// and wakes epoll's waiters to look. Any context.
+func pollNotify(ev *pollEvents, key uint32) {
+	if key&EPOLLIN != 0 {
+		ev.in.Add(1)
+	}
+	if key&EPOLLOUT != 0 {
+		ev.out.Add(1)
+	}
+	wakePollers()
 }
 
 var epitemCache = kmemCache{size: unsafe.Sizeof(epitem{})}
@@ -90,16 +144,57 @@ func sysEpollCreate1(f *amd64.TrapFrame) int64 {
 	return int64(fd)
 }
 
-// epollRelease frees an instance's watches when its file is closed.
+// epollRelease frees an instance's watches when its file is closed;
+// files.lock is held.
 func epollRelease(e *epollState) {
 	fl := e.lock.Lock()
 	a := e.items
 	e.items, e.n = 0, 0
 	e.lock.Unlock(fl)
 	for a != 0 {
-		next := epitemAt(a).next
+		it := epitemAt(a)
+		if w := fileOf(uint64(it.fd)); w != nil && w.watched.Load() > 0 {
+			w.watched.Add(-1)
+		}
+		next := it.next
 		epitemCache.release(a)
 		a = next
+	}
+}
+
+// epollForget drops every watch of the descriptor fp, which is being
+// closed, from every epoll instance; files.lock is held. Linux removes a
+// file's epitems when its last reference goes (eventpoll_release), so a
+// closed descriptor is never reported again, and its number, reused, can
+// be added anew. Here every descriptor is its own file (dup.go), so its
+// close is that last reference. Only a descriptor that has watches
+// (watched) pays for the walk over the table.
+func epollForget(fp *file) {
+	fd := int32((uintptr(unsafe.Pointer(fp)) - uintptr(unsafe.Pointer(&files.f[0]))) / unsafe.Sizeof(files.f[0]))
+	for i := range files.f {
+		ep := &files.f[i]
+		if ep.kind != fileEpoll {
+			continue
+		}
+		e := &ep.epoll
+		var gone uintptr
+		fl := e.lock.Lock()
+		for link := &e.items; *link != 0; {
+			it := epitemAt(*link)
+			if it.fd != fd {
+				link = &it.next
+				continue
+			}
+			a := *link
+			*link, it.next, gone = it.next, gone, a
+			e.n--
+		}
+		e.lock.Unlock(fl)
+		for gone != 0 {
+			next := epitemAt(gone).next
+			epitemCache.release(gone)
+			gone = next
+		}
 	}
 }
 
@@ -141,22 +236,28 @@ func sysEpollCtl(f *amd64.TrapFrame) int64 {
 	case op == EPOLL_CTL_ADD && *link != 0:
 		r = -EEXIST
 	case op == EPOLL_CTL_ADD:
-		*epitemAt(fresh) = epitem{next: e.items, fd: fd, events: ev.events, data: data}
+		*epitemAt(fresh) = epitem{next: e.items, fd: fd, events: ev.events, data: data, armed: true}
 		e.items = fresh
 		e.n++
 		fresh = 0
+		if w := fileOf(uint64(fd)); w != nil {
+			w.watched.Add(1)
+		}
 	case op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL:
 		r = -EINVAL
 	case *link == 0:
 		r = -ENOENT
 	case op == EPOLL_CTL_MOD:
 		it := epitemAt(*link)
-		it.events, it.data = ev.events, data
+		it.events, it.data, it.armed = ev.events, data, true
 	default: // EPOLL_CTL_DEL
 		gone := *link
 		*link = epitemAt(gone).next
 		e.n--
 		fresh = gone
+		if w := fileOf(uint64(fd)); w != nil && w.watched.Load() > 0 {
+			w.watched.Add(-1)
+		}
 	}
 	e.lock.Unlock(fl)
 	if fresh != 0 {
@@ -189,15 +290,37 @@ func readiness(fd int32) uint32 {
 	return 0
 }
 
-// collect gathers up to len(out) ready events of e.
+// collect gathers up to len(out) ready events of e. An edge-triggered
+// or oneshot watch that it reports is consumed: see epitem.
 func collect(e *epollState, out []epollEvent) int {
 	n := 0
 	fl := e.lock.Lock()
 	for a := e.items; a != 0 && n < len(out); a = epitemAt(a).next {
 		it := epitemAt(a)
+		if it.events&^epollPrivate == 0 {
+			continue // a oneshot watch that has reported
+		}
+		// The counts are read before the readiness: an event in
+		// between is reported again next time, never lost.
+		var in, out64 uint64
+		fp := fileOf(uint64(it.fd))
+		ev := (*pollEvents)(nil)
+		if fp != nil {
+			ev = pollEventsOf(fp)
+		}
+		if ev != nil {
+			in, out64 = ev.in.Load(), ev.out.Load()
+		}
+		if it.events&EPOLLET != 0 && !it.armed && !edge(it, in, out64) {
+			continue
+		}
 		r := readiness(it.fd) & (it.events | EPOLLERR | EPOLLHUP)
 		if r == 0 {
 			continue
+		}
+		it.armed, it.seenIn, it.seenOut = false, in, out64
+		if it.events&EPOLLONESHOT != 0 {
+			it.events &= epollPrivate
 		}
 		out[n].events = r
 		out[n].data[0], out[n].data[1] = uint32(it.data), uint32(it.data>>32)
@@ -205,6 +328,16 @@ func collect(e *epollState, out []epollEvent) int {
 	}
 	e.lock.Unlock(fl)
 	return n
+}
+
+// edge reports whether the file of an edge-triggered watch has had an
+// event it watches since the watch last reported (Linux's
+// ep_poll_callback filters the wake-up's key by the watch's events; a
+// hang-up or error is always news).
+func edge(it *epitem, in, out uint64) bool {
+	const always = EPOLLERR | EPOLLHUP
+	return (it.events&(EPOLLIN|always) != 0 && in != it.seenIn) ||
+		(it.events&(EPOLLOUT|always) != 0 && out != it.seenOut)
 }
 
 func sysEpollPwait(f *amd64.TrapFrame) int64 {
@@ -273,7 +406,7 @@ func eventfdRead(fp *file, b []byte) int64 {
 		files.lock.Unlock(fl)
 		if v != 0 {
 			fp.wait.WakeUp() // writers waiting for room
-			wakePollers()
+			pollNotify(&fp.poll, EPOLLOUT)
 			*(*uint64)(unsafe.Pointer(&b[0])) = v
 			return 8
 		}
@@ -305,7 +438,7 @@ func eventfdWrite(fp *file, b []byte) int64 {
 		files.lock.Unlock(fl)
 		if ok {
 			fp.wait.WakeUp()
-			wakePollers()
+			pollNotify(&fp.poll, EPOLLIN)
 			return 8
 		}
 		if fp.nonblock {
