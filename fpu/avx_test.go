@@ -12,6 +12,7 @@ import (
 
 	"gopreempt/fpu"
 	"gopreempt/fpu/internal/simdtest"
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 )
@@ -41,7 +42,7 @@ func ymmFor(seed uint64) simdtest.YMMState {
 
 func TestAVX2ChecksumMatchesReference(t *testing.T) {
 	needAVX2(t)
-	inKthread(t, "avx2-ref", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "avx2-ref", func(k *kernel.Kthread) {
 		for _, n := range []int{0, 1, 31, 32, 33, 127, 128, 129, 4096, 65536 + 17} {
 			buf := pattern(n, uint64(n)+1)
 			fpu.KernelFPUBegin()
@@ -167,7 +168,7 @@ func TestAVX2ChecksumWithCompetingBrackets(t *testing.T) {
 // every YMM register are zero when the next bracket opens.
 func TestEndLeavesYMMClean(t *testing.T) {
 	needAVX2(t)
-	inKthread(t, "ymm-clean", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "ymm-clean", func(k *kernel.Kthread) {
 		in := ymmFor(7)
 		var out, after simdtest.YMMState
 		fpu.KernelFPUBegin()
@@ -190,7 +191,7 @@ func TestEndLeavesYMMClean(t *testing.T) {
 // XCR0 has YMM exactly inside brackets.
 func TestXCR0FollowsBrackets(t *testing.T) {
 	needAVX2(t)
-	inKthread(t, "xcr0-bracket", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "xcr0-bracket", func(k *kernel.Kthread) {
 		kernel.PreemptDisable()
 		before := fpu.XCR0()
 		kernel.PreemptEnable()

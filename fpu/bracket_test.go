@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"gopreempt/fpu"
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 	"gopreempt/trace"
 )
 
 func TestNestedBeginIsReported(t *testing.T) {
-	inKthread(t, "nested", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "nested", func(k *kernel.Kthread) {
 		base := kernel.PreemptCount()
 		n := kernel.ExpectBugs(kernel.BugFPU, func() {
 			fpu.KernelFPUBegin()
@@ -38,7 +39,7 @@ func TestNestedBeginIsReported(t *testing.T) {
 }
 
 func TestEndWithoutBeginIsReported(t *testing.T) {
-	inKthread(t, "unbalanced", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "unbalanced", func(k *kernel.Kthread) {
 		base := kernel.PreemptCount()
 		if n := kernel.ExpectBugs(kernel.BugFPU, fpu.KernelFPUEnd); n != 1 {
 			t.Errorf("kernel_fpu_end without begin reported %d times, want 1", n)
@@ -83,7 +84,7 @@ func TestIrqFPUUsable(t *testing.T) {
 	}
 	defer func() { kernel.TickHook = nil }()
 	var bugs uint64
-	inKthread(t, "irq-usable", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "irq-usable", func(k *kernel.Kthread) {
 		target.Store(k.Task())
 		bugs = kernel.ExpectBugs(kernel.BugFPU, func() {
 			fpu.KernelFPUBegin()
@@ -131,7 +132,7 @@ func TestNoPreemptionInsideBracket(t *testing.T) {
 		trace.Stop()
 		trace.Enable(old)
 	}()
-	withModel(kernel.PreemptFull, func() {
+	ktest.WithModel(kernel.PreemptFull, func() {
 		var rounds atomic.Uint64
 		busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {
 			k.Bind(0)
@@ -141,7 +142,7 @@ func TestNoPreemptionInsideBracket(t *testing.T) {
 			}
 		})
 		defer kernel.KthreadStop(busy)
-		inKthread(t, "bracketed", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "bracketed", func(k *kernel.Kthread) {
 			k.Bind(0)
 			st := &k.Task().Stats
 			for void := 0; ; void++ {

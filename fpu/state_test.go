@@ -15,6 +15,7 @@ import (
 
 	"gopreempt/fpu"
 	"gopreempt/fpu/internal/simdtest"
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 )
@@ -118,7 +119,7 @@ func runHolders(t *testing.T, n int, wantPreempt, wantIRQ uint64, limit time.Dur
 }
 
 func TestSSEStateSurvivesPreemption(t *testing.T) {
-	withModel(kernel.PreemptFull, func() {
+	ktest.WithModel(kernel.PreemptFull, func() {
 		// 2000 timer interrupts are 8 s at HZ=250; the bound is for a
 		// starved QEMU, which was seen to deliver a tenth of its ticks
 		// (2376 in 90 s with every host core busy).
@@ -141,7 +142,7 @@ func TestSSEStateWithEachSwitchMode(t *testing.T) {
 			if err := fpu.SetSwitchMode(m); err != nil {
 				t.Fatal(err)
 			}
-			withModel(kernel.PreemptFull, func() {
+			ktest.WithModel(kernel.PreemptFull, func() {
 				runHolders(t, 3, 300, 300, 60*time.Second, nil)
 			})
 		})
@@ -153,7 +154,7 @@ func TestSSEStateWithEachSwitchMode(t *testing.T) {
 				supported = append(supported, m)
 			}
 		}
-		withModel(kernel.PreemptFull, func() {
+		ktest.WithModel(kernel.PreemptFull, func() {
 			runHolders(t, 3, 500, 500, 60*time.Second, func(step int) {
 				if err := fpu.SetSwitchMode(supported[step%len(supported)]); err != nil {
 					t.Error(err)
@@ -168,7 +169,7 @@ func TestSSEStateWithEachSwitchMode(t *testing.T) {
 // kernel had set XCR0 to x87|SSE before the runtime started. Outside a
 // bracket that is still the setting.
 func TestRuntimeSeesNoAVX(t *testing.T) {
-	inKthread(t, "xcr0", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "xcr0", func(k *kernel.Kthread) {
 		kernel.PreemptDisable() // XCR0 is per CPU: read it where we stay
 		xcr0 := fpu.XCR0()
 		kernel.PreemptEnable()

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
 )
@@ -18,14 +19,14 @@ func needCPUs(t *testing.T, n int) {
 func TestKthreadBind(t *testing.T) {
 	needCPUs(t, 2)
 	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
-		inKthread(t, "bound", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "bound", func(k *kernel.Kthread) {
 			k.Bind(cpu)
 			for i := 0; i < 20; i++ {
 				if got := percpu.SmpProcessorID(); got != cpu { // bound: no DEBUG_PREEMPT report
 					t.Errorf("bound to CPU %d, running on %d", cpu, got)
 				}
 				time.Sleep(2 * time.Millisecond) // sleep and wake: still there
-				spin(time.Millisecond)
+				ktest.Spin(time.Millisecond)
 			}
 		})
 	}
@@ -38,7 +39,7 @@ func TestKthreadBind(t *testing.T) {
 // move names the new CPU, and the migration is counted.
 func TestMigration(t *testing.T) {
 	needCPUs(t, 2)
-	inKthread(t, "mover", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "mover", func(k *kernel.Kthread) {
 		last := kernel.OnlineCPUs() - 1
 		k.Bind(0)
 		if got := percpu.SmpProcessorID(); got != 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 )
@@ -28,7 +29,7 @@ func expectBug(t *testing.T, k kernel.BugKind, want uint64, what string, fn func
 }
 
 func TestBugSchedulingWhileAtomic(t *testing.T) {
-	inKthread(t, "atomic-sched", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "atomic-sched", func(k *kernel.Kthread) {
 		expectBug(t, kernel.BugSchedulingWhileAtomic, 1, "schedule() under preempt_disable()", func() {
 			kernel.PreemptDisable()
 			kernel.ScheduleFromTask()
@@ -47,7 +48,7 @@ func TestBugSchedulingWhileAtomic(t *testing.T) {
 }
 
 func TestBugSleepInAtomic(t *testing.T) {
-	inKthread(t, "atomic-sleep", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "atomic-sleep", func(k *kernel.Kthread) {
 		expectBug(t, kernel.BugSleepInAtomic, 1, "msleep() under preempt_disable()", func() {
 			kernel.PreemptDisable()
 			kernel.Msleep(1)
@@ -76,7 +77,7 @@ func TestBugSleepInAtomic(t *testing.T) {
 }
 
 func TestBugScheduleWithIRQsOff(t *testing.T) {
-	inKthread(t, "irqs-off", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "irqs-off", func(k *kernel.Kthread) {
 		expectBug(t, kernel.BugScheduleIRQsOff, 1, "schedule() with interrupts off", func() {
 			f := irq.LocalIrqSave()
 			kernel.ScheduleDirect()
@@ -142,7 +143,7 @@ func TestBugWrongOwnerUnlock(t *testing.T) {
 		t.Errorf("release by another task reported %d times, want 2 (spinlock and mutex)", n)
 	}
 	n = kernel.ExpectBugs(kernel.BugWrongOwnerUnlock, func() {
-		inKthread(t, "owner", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "owner", func(k *kernel.Kthread) {
 			l.Lock()
 			l.Unlock() //lint:ignore SA2001 the owner's own lock and unlock are the test
 			m.Lock()
@@ -164,7 +165,7 @@ func TestSpinlockDisablesPreemption(t *testing.T) {
 	busy := busyOnCPU0(&rounds)
 	defer kernel.KthreadStop(busy)
 	l := kernel.NewSpinLock("held")
-	inKthread(t, "holder", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "holder", func(k *kernel.Kthread) {
 		k.Bind(0)
 		me := k.Task()
 		for void := 0; ; void++ {
@@ -219,7 +220,7 @@ func TestMutexAndWaitQueue(t *testing.T) {
 			for j := 0; j < rounds; j++ {
 				m.Lock()
 				v := shared
-				spin(20 * time.Microsecond) // a window for preemption inside the lock
+				ktest.Spin(20 * time.Microsecond) // a window for preemption inside the lock
 				shared = v + 1
 				m.Unlock()
 			}
@@ -229,7 +230,7 @@ func TestMutexAndWaitQueue(t *testing.T) {
 			wq.WakeUp()
 		})
 	}
-	inKthread(t, "waiter", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "waiter", func(k *kernel.Kthread) {
 		wq.WaitEvent(func() bool {
 			m.Lock()
 			defer m.Unlock()
@@ -252,8 +253,8 @@ func TestCondReschedYields(t *testing.T) {
 		}
 	})
 	defer kernel.KthreadStop(busy)
-	withModel(kernel.PreemptNone, func() {
-		inKthread(t, "polite", func(k *kernel.Kthread) {
+	ktest.WithModel(kernel.PreemptNone, func() {
+		ktest.InKthread(t, "polite", func(k *kernel.Kthread) {
 			k.Bind(0)
 			// Bounded by the ticks that found this task running (ten
 			// time slices, at most 60 s), not by wall time: a starved

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unsafe"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
@@ -97,7 +98,7 @@ func TestHRTimerExpiryOrder(t *testing.T) {
 	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
 		resetTestTimers(nTestTimers)
 		perm := rand.Perm(nTestTimers)
-		inKthread(t, "hrtimer-order", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "hrtimer-order", func(k *kernel.Kthread) {
 			k.Bind(cpu)
 			fl := irq.LocalIrqSave()
 			base := kernel.Nanotime() + 1_000_000
@@ -163,7 +164,7 @@ func TestHRTimerFiresOnArmingCPU(t *testing.T) {
 func TestHRTimerCancel(t *testing.T) {
 	const rounds = 50
 	var cancelled, late int
-	inKthread(t, "hrtimer-cancel", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "hrtimer-cancel", func(k *kernel.Kthread) {
 		for r := 0; r < rounds; r++ {
 			resetTestTimers(2)
 			a, b := &testTimers[0], &testTimers[1]
@@ -216,7 +217,7 @@ func TestHRTimerCancelWaitsForCallback(t *testing.T) {
 			kernel.HRTimerStart(&tt.HRTimer, kernel.Nanotime()+1_000_000)
 			armed.Store(true)
 		})
-		inKthread(t, "hrtimer-cancel-running", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "hrtimer-cancel-running", func(k *kernel.Kthread) {
 			k.Bind(0)
 			for !armed.Load() {
 				kernel.Msleep(1)
@@ -255,7 +256,7 @@ func TestTickAtHZOnBusyCPU(t *testing.T) {
 	cpu := kernel.OnlineCPUs() - 1
 	var got uint64
 	var took time.Duration
-	inKthread(t, "busy", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "busy", func(k *kernel.Kthread) {
 		k.Bind(cpu)
 		before := kernel.CPUStatsOf(cpu).Ticks
 		runsBefore := kernel.HRTimerStatsOf(cpu).TickRuns
@@ -290,7 +291,7 @@ func TestNanosleepWokenByHRTimer(t *testing.T) {
 	cpu := kernel.OnlineCPUs() - 1
 	var offTick, short, noTick int
 	var before, after kernel.HRTimerStats
-	inKthread(t, "nanosleep", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "nanosleep", func(k *kernel.Kthread) {
 		k.Bind(cpu)
 		before = kernel.HRTimerStatsOf(cpu)
 		for i := 0; i < sleeps; i++ {
@@ -352,7 +353,7 @@ func busyOn(cpu int) (stop func()) {
 		k.Bind(cpu)
 		there.Store(true)
 		for !k.ShouldStop() {
-			spin(time.Millisecond)
+			ktest.Spin(time.Millisecond)
 		}
 	})
 	for deadline := time.Now().Add(20 * time.Second); !there.Load() && time.Now().Before(deadline); {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 )
 
@@ -19,7 +20,7 @@ func TestNiceShares(t *testing.T) {
 	run := func(nice int) *kernel.Kthread {
 		return kernel.KthreadRunNice("nice", nice, func(k *kernel.Kthread) {
 			for !stop.Load() && !k.ShouldStop() {
-				spin(time.Millisecond)
+				ktest.Spin(time.Millisecond)
 			}
 		})
 	}

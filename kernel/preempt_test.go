@@ -9,24 +9,14 @@ import (
 	"time"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/trace"
 )
 
-// inKthread runs fn on a kthread of its own and waits for it.
-func inKthread(t *testing.T, name string, fn func(k *kernel.Kthread)) {
-	t.Helper()
-	k := kernel.KthreadRun(name, fn)
-	select {
-	case <-k.Done():
-	case <-time.After(60 * time.Second):
-		t.Fatalf("kthread %s did not finish within 60 s", name)
-	}
-}
-
 func TestPreemptNesting(t *testing.T) {
-	inKthread(t, "nesting", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "nesting", func(k *kernel.Kthread) {
 		base := kernel.PreemptCount()
 		for i := 1; i <= 3; i++ {
 			kernel.PreemptDisable()
@@ -56,28 +46,11 @@ func TestPreemptNesting(t *testing.T) {
 	})
 }
 
-// spin busy-waits for d without any system call, blocking operation or
-// Go function prologue (so neither the kernel's voluntary paths nor the
-// Go scheduler get a say): it reads the TSC directly.
-func spin(d time.Duration) {
-	ticks := uint64(d.Seconds() * float64(kernel.TSCFrequency()))
-	start := amd64.Rdtsc()
-	for amd64.Rdtsc()-start < ticks {
-	}
-}
-
-func withModel(m kernel.PreemptModel, fn func()) {
-	old := kernel.Model
-	kernel.Model = m
-	defer func() { kernel.Model = old }()
-	fn()
-}
-
 // sliceTicks is a nice-0 time slice in ticks (100 ms).
 func sliceTicks() uint64 { return uint64(max(kernel.HZ/10, 1)) }
 
 func TestTimerPreemptsSpinnerUnderFull(t *testing.T) {
-	withModel(kernel.PreemptFull, func() {
+	ktest.WithModel(kernel.PreemptFull, func() {
 		// The spin ends once the mechanism has been seen, or after
 		// three more time slices of ticks without it.
 		r := spinNextToCounter(t, spinSpec{extraTicks: 3 * sliceTicks(), untilPreempted: true})
@@ -93,7 +66,7 @@ func TestTimerPreemptsSpinnerUnderFull(t *testing.T) {
 }
 
 func TestNoPreemptionUnderNone(t *testing.T) {
-	withModel(kernel.PreemptNone, func() {
+	ktest.WithModel(kernel.PreemptNone, func() {
 		r := spinNextToCounter(t, spinSpec{minTime: 400 * time.Millisecond, extraTicks: 2})
 		if !r.resched {
 			t.Fatalf("preempt=none: need_resched not set after %d ticks (%d needed) with the counter runnable", r.ticks, r.needed)
@@ -110,7 +83,7 @@ func TestNoPreemptionUnderNone(t *testing.T) {
 
 func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 	for _, m := range []kernel.PreemptModel{kernel.PreemptNone, kernel.PreemptVoluntary, kernel.PreemptFull} {
-		withModel(m, func() {
+		ktest.WithModel(m, func() {
 			var r spinRound
 			withPreemptOffTimed(func() {
 				r = spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
@@ -164,7 +137,7 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 	var rounds atomic.Uint64
 	busy := busyOnCPU0(&rounds)
 	defer kernel.KthreadStop(busy)
-	inKthread(t, "noresched", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "noresched", func(k *kernel.Kthread) {
 		k.Bind(0)
 		st := &k.Task().Stats
 		// Once the count is back at zero the Go runtime may, at any
@@ -245,7 +218,7 @@ func TestHardirqBitsInTimerHandler(t *testing.T) {
 	if inInt.Load() != 1 {
 		t.Errorf("in_interrupt()/in_irq() false in the timer handler")
 	}
-	inKthread(t, "taskctx", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "taskctx", func(k *kernel.Kthread) {
 		if kernel.InInterrupt() || kernel.InIRQ() {
 			t.Errorf("in_interrupt() true in task context")
 		}
@@ -266,7 +239,7 @@ func TestPreemptedSleeperIsNotLost(t *testing.T) {
 		sleeper.Store(k.Task())
 		for i := int64(1); i <= iterations; i++ {
 			kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
-			spin(time.Duration(i%5) * time.Millisecond) // a window for the tick
+			ktest.Spin(time.Duration(i%5) * time.Millisecond) // a window for the tick
 			if round.Load() < i {
 				kernel.ScheduleFromTask()
 			}
@@ -283,7 +256,7 @@ func TestPreemptedSleeperIsNotLost(t *testing.T) {
 			for sleeper.Load() == nil {
 			}
 			kernel.WakeUpProcess(sleeper.Load())
-			spin(time.Duration(i%3) * time.Millisecond)
+			ktest.Spin(time.Duration(i%3) * time.Millisecond)
 			kernel.WakeUpProcess(sleeper.Load())
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 )
 
@@ -51,8 +52,8 @@ func hogAgainstSleeper(t *testing.T, model kernel.PreemptModel, extraTicks uint6
 	defer kernel.KthreadStop(sleeper)
 	var r hogRound
 	var problem string
-	withModel(model, func() {
-		inKthread(t, "hog", func(k *kernel.Kthread) {
+	ktest.WithModel(model, func() {
+		ktest.InKthread(t, "hog", func(k *kernel.Kthread) {
 			defer blockPreemptSignal()() // only the kernel may preempt it
 			k.Bind(0)
 			st := sleeper.Task()
@@ -205,7 +206,7 @@ func TestSleeperCreditIsBounded(t *testing.T) {
 	defer kernel.KthreadStop(busy)
 	var before, after kernel.FairStats
 	var ok bool
-	inKthread(t, "sleeper", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "sleeper", func(k *kernel.Kthread) {
 		k.Bind(0)
 		if ok = waitAdvance(&rounds); !ok {
 			return

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 )
@@ -37,7 +38,7 @@ func TestNiceChangeKeepsLagInRealTime(t *testing.T) {
 	var void int
 	var t0, waited uint64
 	ok := false
-	inKthread(t, "renice", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "renice", func(k *kernel.Kthread) {
 		defer blockPreemptSignal()()
 		k.Bind(0)
 		me := k.Task()
@@ -53,7 +54,7 @@ func TestNiceChangeKeepsLagInRealTime(t *testing.T) {
 			if busy.Task().Queued() {
 				kernel.ChargeCurrent()
 				before = kernel.FairStatsOf(me)
-				spin(run)
+				ktest.Spin(run)
 				kernel.SetNice(me, 19)
 				kernel.ChargeCurrent()
 				kernel.SetNice(me, 0)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
 )
@@ -34,7 +35,7 @@ func TestWakeupSendsReschedIPI(t *testing.T) {
 	})
 	defer kernel.KthreadStop(sleeper)
 	before := kernel.CPUStatsOf(1).ReschedIPIs
-	inKthread(t, "waker", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "waker", func(k *kernel.Kthread) {
 		k.Bind(0)
 		for i := int32(1); i <= rounds; i++ {
 			// Precondition: the sleeper is back asleep. A fixed
@@ -90,7 +91,7 @@ func TestLoadBalancePullsWork(t *testing.T) {
 			k.Bind(0)
 			ready.Add(1)
 			for !start.Load() {
-				spin(time.Millisecond)
+				ktest.Spin(time.Millisecond)
 			}
 			// Allowed everywhere again, but still queued on CPU 0:
 			// nothing moves it except balancing (it never sleeps on
@@ -107,7 +108,7 @@ func TestLoadBalancePullsWork(t *testing.T) {
 				if since > 20*time.Second || since > 500*time.Millisecond && movedOff.Load() > 0 {
 					break
 				}
-				spin(time.Millisecond)
+				ktest.Spin(time.Millisecond)
 				if !off && percpu.RawSmpProcessorID() != 0 {
 					off = true
 					movedOff.Add(1)

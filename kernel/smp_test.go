@@ -11,6 +11,7 @@ import (
 
 	"gopreempt/acpi"
 	"gopreempt/boot"
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 )
@@ -68,7 +69,7 @@ func TestSMPEveryCPUTicks(t *testing.T) {
 		var mode string
 		var cycles, now, tick uint64
 		var armed bool
-		inKthread(t, "timer-setup", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "timer-setup", func(k *kernel.Kthread) {
 			k.Bind(cpu)
 			mode, cycles = irq.TimerSetup()
 			tick, armed = kernel.TickTimerOf(cpu)

@@ -38,6 +38,7 @@ import (
 	"unsafe"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 )
 
@@ -100,7 +101,7 @@ func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
 	var r spinRound
 	var voids int
 	var problem string
-	inKthread(t, "spinner", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "spinner", func(k *kernel.Kthread) {
 		k.Bind(0)
 		for voids = 0; voids < maxAttempts; voids++ {
 			// Precondition 1: the counter ran after the spinner

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 )
 
@@ -72,11 +73,11 @@ func TestStallHardLockup(t *testing.T) {
 		}
 		stop()
 	}
-	inKthread(t, "irqoff", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "irqoff", func(k *kernel.Kthread) {
 		k.Bind(0)
 		fl := amd64.IrqSave()
 		before := kernel.StallLastTick(0)
-		spin(50 * time.Millisecond) // a dozen ticks at HZ=250
+		ktest.Spin(50 * time.Millisecond) // a dozen ticks at HZ=250
 		after := kernel.StallLastTick(0)
 		amd64.IrqRestore(fl)
 		if after != before {
@@ -91,7 +92,7 @@ func TestStallHardLockup(t *testing.T) {
 // Soft lockup: the tick records when its task turned preemption off, and
 // forgets it once the task has turned it on again.
 func TestStallSoftLockup(t *testing.T) {
-	inKthread(t, "preemptoff", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "preemptoff", func(k *kernel.Kthread) {
 		k.Bind(0)
 		start := kernel.Nanotime()
 		kernel.PreemptDisable()
@@ -134,7 +135,7 @@ func TestStallStarvedTask(t *testing.T) {
 		}
 		ran.Store(true)
 	})
-	inKthread(t, "holder", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "holder", func(k *kernel.Kthread) {
 		k.Bind(0)
 		for victim.Load() == nil {
 			time.Sleep(time.Millisecond)
@@ -151,7 +152,7 @@ func TestStallStarvedTask(t *testing.T) {
 		woken.Store(true)
 		before := kernel.Nanotime()
 		kernel.WakeUpProcess(vt)
-		spin(10 * time.Millisecond)
+		ktest.Spin(10 * time.Millisecond)
 		now := kernel.Nanotime()
 		queued, hasRun := vt.Queued(), ran.Load()
 		since, early := kernel.StallStarved(vt, now, stallLimit)

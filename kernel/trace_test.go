@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/ktest"
 	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/trace"
@@ -60,7 +61,7 @@ func TestTraceWakeupThenSwitch(t *testing.T) {
 	// binding count.
 	var boundAt uint64
 	cpus := traced(t, trace.Sched, func() {
-		inKthread(t, "sleeper", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "sleeper", func(k *kernel.Kthread) {
 			k.Bind(bound)
 			boundAt = amd64.Rdtsc()
 			pid = k.Task().Pid
@@ -148,7 +149,7 @@ func find(recs []format.Record, i int, match func(r format.Record) bool) int {
 func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 	var r spinRound
 	cpus := traced(t, trace.Sched|trace.Preempt|trace.IRQ, func() {
-		withModel(kernel.PreemptFull, func() {
+		ktest.WithModel(kernel.PreemptFull, func() {
 			r = spinNextToCounter(t, spinSpec{extraTicks: 3 * sliceTicks(), untilPreempted: true})
 		})
 	})
@@ -261,7 +262,7 @@ func TestTracePreemptionAtPreemptEnable(t *testing.T) {
 	// and is tried again.
 	for round := 1; ; round++ {
 		cpus = traced(t, trace.Sched|trace.Preempt, func() {
-			withModel(kernel.PreemptFull, func() {
+			ktest.WithModel(kernel.PreemptFull, func() {
 				r = spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
 			})
 		})
@@ -397,7 +398,7 @@ func TestTraceSyscall(t *testing.T) {
 	var pid int32
 	var got int
 	cpus := traced(t, trace.Syscall, func() {
-		inKthread(t, "syscaller", func(k *kernel.Kthread) {
+		ktest.InKthread(t, "syscaller", func(k *kernel.Kthread) {
 			pid = k.Task().Pid
 			for i := 0; i < 3; i++ {
 				got = syscall.Getpid()
@@ -442,7 +443,7 @@ func latencyRun(t *testing.T, lt trace.LatencyTracer, c trace.Class, fn func()) 
 	if !trace.Start() {
 		t.Fatal("trace.Start: no memory for the rings")
 	}
-	inKthread(t, "latency", func(k *kernel.Kthread) {
+	ktest.InKthread(t, "latency", func(k *kernel.Kthread) {
 		pid = k.Task().Pid
 		fn()
 	})
@@ -503,7 +504,7 @@ func TestPreemptoffTracer(t *testing.T) {
 	m, report, want := sectionRound(t, trace.PreemptOffTracer, trace.Preempt, func() time.Duration {
 		kernel.PreemptDisable()
 		t0 := amd64.Rdtsc()
-		spin(spun)
+		ktest.Spin(spun)
 		t1 := amd64.Rdtsc()
 		kernel.PreemptEnable()
 		return time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
@@ -526,7 +527,7 @@ func TestIRQsoffTracer(t *testing.T) {
 	_, report, _ := sectionRound(t, trace.IRQsOffTracer, trace.IRQ, func() time.Duration {
 		fl := irq.LocalIrqSave()
 		t0 := amd64.Rdtsc()
-		spin(spun)
+		ktest.Spin(spun)
 		t1 := amd64.Rdtsc()
 		irq.LocalIrqRestore(fl)
 		return time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)

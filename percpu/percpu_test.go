@@ -3,19 +3,11 @@ package percpu_test
 import (
 	"sync"
 	"testing"
-	"time"
 
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
 )
-
-func spin(d time.Duration) {
-	ticks := uint64(d.Seconds() * float64(kernel.TSCFrequency()))
-	start := amd64.Rdtsc()
-	for amd64.Rdtsc()-start < ticks {
-	}
-}
 
 func TestPerCPUInstancesAreSeparate(t *testing.T) {
 	v := percpu.Define[[4]uint64]()
