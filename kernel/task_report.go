@@ -39,15 +39,6 @@ import (
 //
 // The oops path (oops_task.go) and the AVX check (package fpu) use it.
 
-// Offsets into the Go 1.26 runtime's g and m (runtime/runtime2.go), as in
-// arch/amd64/kernel_g.go: g.stack.lo, g.stack.hi, g.m; m.g0.
-const (
-	gStackLo = 0
-	gStackHi = 8
-	gM       = 48
-	mG0      = 0
-)
-
 // taskReportRoom is how much goroutine stack the injected call needs
 // below the interrupted RSP before taskReport's own prologue can grow the
 // stack: the fake return address, the trampoline's frame and the ABI
@@ -87,6 +78,7 @@ var taskInjected atomic.Uint32
 // taskTraceBuf receives the Go traceback, so taking it allocates nothing.
 var taskTraceBuf [16 << 10]byte
 
+//lint:ignore U1000 FinishInTask points the frame's RIP at it (taskReportTrampolineAddr)
 func taskReportTrampoline()
 func taskReportTrampolineAddr() uintptr
 
@@ -109,11 +101,11 @@ func FinishInTask(f *amd64.TrapFrame, id int) bool {
 	if !ok || g == 0 {
 		return false
 	}
-	m, ok := PeekWord(g + gM)
+	m, ok := PeekWord(g + amd64.GM)
 	if !ok || m == 0 {
 		return false
 	}
-	if g0, ok := PeekWord(m + mG0); !ok || g0 == g {
+	if g0, ok := PeekWord(m + amd64.MG0); !ok || g0 == g {
 		return false
 	}
 	// The goroutine must have been preemptible: a call into the runtime
@@ -128,8 +120,8 @@ func FinishInTask(f *amd64.TrapFrame, id int) bool {
 	}
 	// The fake return address goes on the goroutine's own stack, inside
 	// its bounds, with room for the frames below it.
-	lo, ok1 := PeekWord(g + gStackLo)
-	hi, ok2 := PeekWord(g + gStackHi)
+	lo, ok1 := PeekWord(g + amd64.GStackLo)
+	hi, ok2 := PeekWord(g + amd64.GStackHi)
 	if !ok1 || !ok2 || rsp > hi || rsp < lo+taskReportRoom {
 		return false
 	}
@@ -152,6 +144,8 @@ func FinishInTask(f *amd64.TrapFrame, id int) bool {
 // taskReport runs on the faulting goroutine. It takes the traceback
 // first, while the stack is exactly as the fault left it plus the
 // trampoline, then hands over to the registered report.
+//
+//lint:ignore U1000 called from task_report_amd64.s (taskReportTrampoline)
 func taskReport() {
 	n := runtime.Stack(taskTraceBuf[:], false)
 	taskReports.fns[taskSaved.id](&taskSaved.frame, taskTraceBuf[:n])

@@ -33,9 +33,24 @@ import "unsafe"
 // limits them to about 800 bytes) plus an exception frame.
 const StackGuard = 4096
 
-// kernelG mirrors the head of runtime.g (Go 1.26, runtime/runtime2.go):
-// stack, stackguard0, stackguard1, _panic, _defer, m. The tail pads the
-// struct past the size of runtime.g so that stray reads stay inside it.
+// The layout of runtime.g and runtime.m (Go 1.26, runtime/runtime2.go)
+// that code outside the runtime relies on, written here once: the stand-in
+// g below, and kernel/task_report.go, which reads a goroutine's stack
+// bounds and m from its g. TestRuntimeGLayout checks these offsets, and
+// that the stand-ins are at least as large, against the runtime of the Go
+// that builds the kernel: a Go upgrade that moves a field fails it.
+const (
+	GStackLo     = 0  // g.stack.lo
+	GStackHi     = 8  // g.stack.hi
+	GStackguard0 = 16 // g.stackguard0: the compiler's stack check reads 16(R14)
+	GStackguard1 = 24 // g.stackguard1
+	GM           = 48 // g.m: morestack reads it to find g0
+	MG0          = 0  // m.g0
+)
+
+// kernelG mirrors the head of runtime.g: stack, stackguard0, stackguard1,
+// _panic, _defer, m. The tail pads the struct past the size of runtime.g
+// so that stray reads stay inside it.
 type kernelG struct {
 	stackLo, stackHi uintptr
 	stackguard0      uintptr
