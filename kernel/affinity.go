@@ -53,7 +53,7 @@ func SetCPUsAllowed(t *Task, mask uint64) {
 		return
 	}
 	t.migrateTo = int32(firstAllowed(t)) + 1
-	ScheduleFromTask() // switched out here, queued on the new CPU by finishSwitch
+	Schedule() // switched out here, queued on the new CPU by finishSwitch
 }
 
 // KthreadBind binds the calling kthread to cpu (kthread_bind; Linux binds

@@ -6,19 +6,13 @@ package kernel
 // runnable). It works under every preemption model, which is why code
 // that loops for long should call it: under preempt=none it is the only
 // way such code lets other tasks run. It reports whether it scheduled.
+// It is also the preemption point of might_sleep() under
+// preempt=voluntary and of the system-call return.
 func CondResched() bool {
-	if !NeedResched() || PreemptCount() != 0 {
+	t := Current()
+	if !NeedResched() || t.ThreadInfo.PreemptCount != 0 {
 		return false
 	}
-	condReschedNow()
+	preemptScheduleCommon(t)
 	return true
-}
-
-func condReschedNow() {
-	t := Current()
-	for NeedResched() && t.ThreadInfo.PreemptCount == 0 {
-		addPreemptCountRaw(t, PREEMPT_ACTIVE)
-		callSchedule()
-		subPreemptCountRaw(t, PREEMPT_ACTIVE)
-	}
 }

@@ -134,6 +134,6 @@ func MightSleep() {
 		return
 	}
 	if Model == PreemptVoluntary {
-		condReschedNow()
+		CondResched()
 	}
 }

@@ -32,17 +32,17 @@ func TestBugSchedulingWhileAtomic(t *testing.T) {
 	ktest.InKthread(t, "atomic-sched", func(k *kernel.Kthread) {
 		expectBug(t, kernel.BugSchedulingWhileAtomic, 1, "schedule() under preempt_disable()", func() {
 			kernel.PreemptDisable()
-			kernel.ScheduleFromTask()
+			kernel.Schedule()
 			kernel.PreemptEnable()
 		})
 		l := kernel.NewSpinLock("test")
 		expectBug(t, kernel.BugSchedulingWhileAtomic, 1, "schedule() holding a spinlock", func() {
 			l.Lock()
-			kernel.ScheduleFromTask()
+			kernel.Schedule()
 			l.Unlock()
 		})
 		expectBug(t, kernel.BugSchedulingWhileAtomic, 0, "schedule() with nothing held", func() {
-			kernel.ScheduleFromTask()
+			kernel.Schedule()
 		})
 	})
 }
@@ -80,11 +80,11 @@ func TestBugScheduleWithIRQsOff(t *testing.T) {
 	ktest.InKthread(t, "irqs-off", func(k *kernel.Kthread) {
 		expectBug(t, kernel.BugScheduleIRQsOff, 1, "schedule() with interrupts off", func() {
 			f := irq.LocalIrqSave()
-			kernel.ScheduleDirect()
+			kernel.ScheduleOnKernelStack()
 			irq.LocalIrqRestore(f)
 		})
 		expectBug(t, kernel.BugScheduleIRQsOff, 0, "schedule() with interrupts on", func() {
-			kernel.ScheduleDirect()
+			kernel.ScheduleOnKernelStack()
 		})
 	})
 }

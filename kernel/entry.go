@@ -35,7 +35,7 @@ import (
 //
 //   - need_resched is acted on with exactly the rules the preemption
 //     models have: after a system call on every model when preempt_count
-//     is zero (condReschedNow); after a device interrupt only under
+//     is zero (CondResched); after a device interrupt only under
 //     preempt=full, with interrupts on where the code was interrupted and
 //     the count zero (preempt_schedule_irq). An interrupt that hit the
 //     kernel itself gets that second rule and nothing else.
@@ -159,7 +159,7 @@ func exitToTaskContextLoop(f *amd64.TrapFrame, from int) {
 			switch {
 			case from == fromSyscall && PreemptCount() == 0:
 				amd64.Sti()
-				condReschedNow()
+				CondResched()
 				amd64.Cli()
 				work = true
 			case from == fromIRQ && mayPreemptIRQ(f):

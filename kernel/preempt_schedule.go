@@ -46,16 +46,7 @@ func PreemptSchedule() {
 	}
 	before := t.Stats.Involuntary
 	trace.PreemptScheduleEnter(t.Pid)
-	for {
-		addPreemptCountRaw(t, PREEMPT_ACTIVE)
-		callSchedule()
-		subPreemptCountRaw(t, PREEMPT_ACTIVE)
-		// Check again in case we missed a preemption opportunity
-		// between schedule and now.
-		if !NeedResched() {
-			break
-		}
-	}
+	preemptScheduleCommon(t)
 	trace.PreemptScheduleExit(t.Pid, t.Stats.Involuntary != before)
 	if t.Stats.Involuntary != before {
 		t.Stats.PreemptFromEnable++
@@ -91,11 +82,31 @@ func PreemptScheduleIRQ() {
 	}
 }
 
-// callSchedule enters schedule() on the kernel stack. In task context
-// (a goroutine's stack, the runtime's g) it first moves to the kernel
-// stack and kernel g, because the goroutine stack may need to grow and the
-// runtime may ask its g to stop at any function prologue.
-func callSchedule() {
+// preemptScheduleCommon is the preemption of t, the current task, by
+// preempt_schedule() and cond_resched() (Linux's preempt_schedule_common):
+// schedule() with PREEMPT_ACTIVE, so that t stays runnable whatever its
+// state, until no reschedule is pending.
+func preemptScheduleCommon(t *Task) {
+	for {
+		addPreemptCountRaw(t, PREEMPT_ACTIVE)
+		scheduleOnKernelStack()
+		subPreemptCountRaw(t, PREEMPT_ACTIVE)
+		// Check again in case we missed a preemption opportunity
+		// between schedule and now.
+		if !NeedResched() {
+			break
+		}
+	}
+}
+
+// scheduleOnKernelStack enters schedule() on the kernel stack: the one
+// place where a preemption moves from task context to kernel context. In
+// task context (a goroutine's stack, the runtime's g) it first moves to
+// the kernel stack and kernel g (amd64.CallOnKernelStack), because the
+// goroutine stack may need to grow and the runtime may ask its g to stop
+// at any function prologue. The Go runtime is not told: the task stays
+// runnable, and its thread keeps its P (sleeps go through sleep.go).
+func scheduleOnKernelStack() {
 	if inKernelContext() {
 		schedule()
 		return

@@ -241,11 +241,11 @@ func TestPreemptedSleeperIsNotLost(t *testing.T) {
 			kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
 			ktest.Spin(time.Duration(i%5) * time.Millisecond) // a window for the tick
 			if round.Load() < i {
-				kernel.ScheduleFromTask()
+				kernel.Schedule()
 			}
 			kernel.SetCurrentState(kernel.TASK_RUNNING)
 			for round.Load() < i { // woken early: wait for our round
-				kernel.ScheduleFromTask()
+				kernel.Schedule()
 			}
 		}
 	})

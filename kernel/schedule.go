@@ -22,8 +22,18 @@ import (
 // (seed text 003; Linux's __schedule does the same test).
 //
 // schedule() runs in kernel context, on the task's kernel stack, with the
-// kernel g: the entry paths call it there, and task-context callers come
-// through CallOnKernelStack (preempt_schedule.go) or a system call.
+// kernel g. The ways in, one for each context and purpose:
+//
+//	schedule()              kernel context, this package
+//	Schedule()              a task that blocks, either context (sleep.go)
+//	ScheduleTimeout(ns)     the same with a timeout (timer.go)
+//	Msleep(ms)              a timed sleep in task context (sleep.go)
+//	PreemptSchedule()       preempt_enable() (preempt_schedule.go)
+//	PreemptScheduleIRQ()    the interrupt return (preempt_schedule.go)
+//	CondResched()           an explicit preemption point (cond_resched.go)
+//
+// From task context a sleep enters through a system call (sleep.go), a
+// preemption through scheduleOnKernelStack (preempt_schedule.go).
 
 // schedule picks the next task and switches to it.
 func schedule() {
@@ -138,8 +148,11 @@ func finishSwitch() {
 	}
 }
 
-// Schedule is schedule() for code that is already in kernel context.
-func Schedule() { schedule() }
+// Schedule is schedule() for a task that has set its sleeping state,
+// from either context: in kernel context it is schedule(); in task
+// context it enters through a system call, so that the Go runtime hands
+// the thread's P on while the task sleeps (sleep.go).
+func Schedule() { ScheduleTimeout(-1) }
 
 // scheduleDebug is the check at the door of schedule(): a task may only
 // enter it with interrupts on and preempt_count at zero, or at
@@ -162,13 +175,6 @@ func scheduleDebug(prev *Task) {
 	if !amd64.InterruptsEnabled() {
 		bugScheduleIRQsOff(prev)
 	}
-}
-
-// Yield gives up the CPU but stays runnable (sched_yield). Kernel
-// context only: task context yields through the sched_yield system call.
-func Yield() {
-	SetCurrentState(TASK_RUNNING)
-	schedule()
 }
 
 // OnlineCPUs is the number of CPUs taking part in scheduling.

@@ -129,7 +129,7 @@ func TestStallStarvedTask(t *testing.T) {
 		for !woken.Load() {
 			kernel.SetCurrentState(kernel.TASK_INTERRUPTIBLE)
 			if !woken.Load() {
-				kernel.ScheduleFromTask()
+				kernel.Schedule()
 			}
 			kernel.SetCurrentState(kernel.TASK_RUNNING)
 		}

@@ -41,11 +41,15 @@ func hrtimerWakeup(t *HRTimer) HRTimerRestart {
 	return HRTIMER_NORESTART
 }
 
-// ScheduleTimeout sleeps until woken or until ns nanoseconds have passed
-// (ns < 0: no timeout). The caller has set its state to
-// TASK_INTERRUPTIBLE or TASK_UNINTERRUPTIBLE. It reports whether the
-// timeout expired. Kernel context only.
+// ScheduleTimeout is schedule_timeout(): it sleeps until woken or until
+// ns nanoseconds have passed (ns < 0: no timeout, which is schedule()).
+// The caller has set its state to TASK_INTERRUPTIBLE or
+// TASK_UNINTERRUPTIBLE. It reports whether the timeout expired. Either
+// context: in task context it enters through a system call (sleep.go).
 func ScheduleTimeout(ns int64) bool {
+	if !inKernelContext() {
+		return scheduleFromTask(ns)
+	}
 	t := Current()
 	if ns < 0 {
 		schedule()

@@ -109,7 +109,7 @@ func (wq *WaitQueueHead) waitEvent(cond func() bool, state int32, exclusive bool
 			break
 		}
 		if timeout < 0 {
-			waitSchedule(kernelCtx, -1)
+			Schedule()
 			continue
 		}
 		now := Nanotime()
@@ -117,7 +117,7 @@ func (wq *WaitQueueHead) waitEvent(cond func() bool, state int32, exclusive bool
 			ret = 0
 			break
 		}
-		waitSchedule(kernelCtx, int64(deadline-now))
+		ScheduleTimeout(int64(deadline - now))
 	}
 	wq.FinishWait(e)
 	if !kernelCtx {
@@ -137,19 +137,4 @@ func timeLeft(timeout int64, deadline uint64) int64 {
 		return int64(deadline - now)
 	}
 	return 1
-}
-
-// waitSchedule is the sleep step of a wait: schedule() or
-// schedule_timeout(ns) (ns < 0: none), in the caller's context.
-func waitSchedule(kernelCtx bool, ns int64) {
-	switch {
-	case kernelCtx && ns < 0:
-		schedule()
-	case kernelCtx:
-		ScheduleTimeout(ns)
-	case ns < 0:
-		ScheduleFromTask()
-	default:
-		scheduleTimeoutFromTask(ns + 1) // 0 would mean no timeout
-	}
 }

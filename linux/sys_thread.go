@@ -80,16 +80,22 @@ func sysSetTidAddress(f *amd64.TrapFrame) int64 {
 	return int64(t.Pid)
 }
 
+// sched_yield: the caller gives up the CPU but stays runnable.
 func sysSchedYield(f *amd64.TrapFrame) int64 {
-	kernel.Yield()
+	kernel.SetCurrentState(kernel.TASK_RUNNING)
+	kernel.Schedule()
 	return 0
 }
 
-// sysSchedule is schedule() reached from task context (wait_event in a
-// kthread): as a system call, so that the runtime hands the P on.
+// sysSchedule is schedule() reached from task context (kernel.Schedule
+// and kernel.ScheduleTimeout on a goroutine): as a system call, so that
+// the runtime hands the P on. RDI is ns+1 for schedule_timeout(ns), 0
+// for none; the result is 1 if the timeout expired.
 func sysSchedule(f *amd64.TrapFrame) int64 {
-	if f.RDI != 0 { // schedule_timeout(ns) for a timed wait from task context
-		kernel.ScheduleTimeout(int64(f.RDI))
+	if f.RDI != 0 {
+		if kernel.ScheduleTimeout(int64(f.RDI - 1)) {
+			return 1
+		}
 		return 0
 	}
 	kernel.Schedule()
