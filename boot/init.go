@@ -33,28 +33,15 @@ func init() {
 	Options = opts
 	apply(opts)
 	os.Args = append([]string{os.Args[0]}, opts.Argv...)
-	fmt.Printf("gopreempt: preempt=%s loglevel=%d hz=%d, program arguments %q\n",
-		opts.Preempt, opts.LogLevel, opts.HZ, opts.Argv)
+	fmt.Printf("gopreempt: options %s\n", opts.Format())
 }
 
 // Options is the parsed kernel command line.
 var Options cmdline.Options
 
 func apply(o cmdline.Options) {
-	switch o.Preempt {
-	case cmdline.PreemptNone:
-		kernel.Model = kernel.PreemptNone
-	case cmdline.PreemptVoluntary:
-		kernel.Model = kernel.PreemptVoluntary
-	default:
-		kernel.Model = kernel.PreemptFull
-	}
-	switch o.Panic {
-	case cmdline.PanicHalt:
-		kernel.Panic = kernel.PanicHalt
-	case cmdline.PanicExit:
-		kernel.Panic = kernel.PanicExit
-	}
+	kernel.Model = o.Preempt
+	kernel.Panic = o.Panic
 	kernel.ConsoleLogLevel = o.LogLevel
 	startTrace(o.Trace)
 	kernel.PrintFatalSignals = o.PrintFatalSignals

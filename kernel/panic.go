@@ -1,5 +1,7 @@
 package kernel
 
+import "strconv"
+
 // The panic= policy: what the machine does once a report is printed.
 //
 // Every path that reports a condition the kernel cannot go on from (an
@@ -40,6 +42,21 @@ const (
 	PanicHalt                       // stop the machine after the report
 	PanicExit                       // also make every BUG exit QEMU
 )
+
+var panicActionNames = [...]string{
+	PanicDefault: "default",
+	PanicHalt:    "halt",
+	PanicExit:    "exit",
+}
+
+// String is the action's name on the command line (panic=; "default"
+// when it is unset).
+func (a PanicAction) String() string {
+	if a >= 0 && int(a) < len(panicActionNames) {
+		return panicActionNames[a]
+	}
+	return "PanicAction(" + strconv.Itoa(int(a)) + ")"
+}
 
 // Panic is the active panic action, set from the command line at boot.
 var Panic = PanicDefault

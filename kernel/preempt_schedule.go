@@ -1,6 +1,8 @@
 package kernel
 
 import (
+	"strconv"
+
 	"gopreempt/arch/amd64"
 	"gopreempt/trace"
 )
@@ -30,6 +32,20 @@ const (
 	PreemptVoluntary
 	PreemptFull
 )
+
+var preemptModelNames = [...]string{
+	PreemptNone:      "none",
+	PreemptVoluntary: "voluntary",
+	PreemptFull:      "full",
+}
+
+// String is the model's name on the command line (preempt=).
+func (m PreemptModel) String() string {
+	if m >= 0 && int(m) < len(preemptModelNames) {
+		return preemptModelNames[m]
+	}
+	return "PreemptModel(" + strconv.Itoa(int(m)) + ")"
+}
 
 // Model is the active preemption model.
 var Model = PreemptFull

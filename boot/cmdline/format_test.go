@@ -3,6 +3,8 @@ package cmdline
 import (
 	"reflect"
 	"testing"
+
+	"gopreempt/kernel"
 )
 
 func TestFormat(t *testing.T) {
@@ -12,10 +14,10 @@ func TestFormat(t *testing.T) {
 	}{
 		{func(o *Options) {}, "preempt=full loglevel=7 hz=250 demo=none"},
 		{func(o *Options) {
-			*o = Options{Preempt: PreemptNone, LogLevel: 0, Panic: PanicHalt, MaxCPUs: 2, ACPI: true, HZ: 100, Demo: "percpu"}
+			*o = Options{Preempt: kernel.PreemptNone, LogLevel: 0, Panic: kernel.PanicHalt, MaxCPUs: 2, ACPI: true, HZ: 100, Demo: "percpu"}
 		}, "preempt=none loglevel=0 panic=halt maxcpus=2 hz=100 demo=percpu"},
 		{func(o *Options) { o.ACPI = false }, "preempt=full loglevel=7 acpi=off hz=250 demo=none"},
-		{func(o *Options) { o.Panic = PanicExit }, "preempt=full loglevel=7 panic=exit hz=250 demo=none"},
+		{func(o *Options) { o.Panic = kernel.PanicExit }, "preempt=full loglevel=7 panic=exit hz=250 demo=none"},
 		{func(o *Options) { o.Argv = []string{"-test.v", "x"} }, "preempt=full loglevel=7 hz=250 demo=none -- -test.v x"},
 		{func(o *Options) { o.Argv = []string{"-test.run=A B", "", "a\tb", "--"} },
 			"preempt=full loglevel=7 hz=250 demo=none -- \"-test.run=A B\" \"\" \"a\tb\" --"},

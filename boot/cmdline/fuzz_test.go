@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gopreempt/kernel"
 )
 
 // FuzzParse checks that Parse never panics, that a rejected line gives
@@ -46,9 +48,9 @@ func FuzzParse(f *testing.F) {
 		if o.Raw != line {
 			t.Fatalf("Parse(%q).Raw = %q", line, o.Raw)
 		}
-		if o.Preempt < PreemptNone || o.Preempt > PreemptFull ||
+		if o.Preempt < kernel.PreemptNone || o.Preempt > kernel.PreemptFull ||
 			o.LogLevel < 0 || o.LogLevel > 7 ||
-			o.Panic < PanicDefault || o.Panic > PanicExit ||
+			o.Panic < kernel.PanicDefault || o.Panic > kernel.PanicExit ||
 			o.MaxCPUs < 0 || o.MaxCPUs > 64 ||
 			!slices.Contains(hzRates, o.HZ) ||
 			!slices.Contains(demoNames, o.Demo) {

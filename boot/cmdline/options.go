@@ -1,58 +1,15 @@
 package cmdline
 
-import "strconv"
+import "gopreempt/kernel"
 
-// PreemptModel is the preemption model, as set by Linux's preempt=.
-type PreemptModel int
-
-const (
-	PreemptNone      PreemptModel = iota // a task runs until it blocks or yields
-	PreemptVoluntary                     // it may also be switched at explicit preemption points
-	PreemptFull                          // it may be switched anywhere outside a critical section
-)
-
-var preemptNames = []string{
-	PreemptNone:      "none",
-	PreemptVoluntary: "voluntary",
-	PreemptFull:      "full",
-}
-
-func (m PreemptModel) String() string {
-	if m >= 0 && int(m) < len(preemptNames) {
-		return preemptNames[m]
-	}
-	return "PreemptModel(" + strconv.Itoa(int(m)) + ")"
-}
-
-// PanicAction is what the kernel does after it reports a fatal
-// condition: an oops, or a BUG found by a debug check.
-type PanicAction int
-
-const (
-	PanicDefault PanicAction = iota // an oops exits QEMU with a status; a BUG is reported and execution continues
-	PanicHalt                       // an oops or a BUG stops the machine after the report, and the host is told it halted
-	PanicExit                       // as PanicDefault, but every BUG also exits QEMU with a failing status
-)
-
-var panicNames = []string{
-	PanicDefault: "default",
-	PanicHalt:    "halt",
-	PanicExit:    "exit",
-}
-
-func (a PanicAction) String() string {
-	if a >= 0 && int(a) < len(panicNames) {
-		return panicNames[a]
-	}
-	return "PanicAction(" + strconv.Itoa(int(a)) + ")"
-}
-
-// Options are the settings that the command line selects.
+// Options are the settings that the command line selects. The preemption
+// model and the panic action are the kernel's own types, which boot
+// stores in kernel.Model and kernel.Panic as they are.
 type Options struct {
-	Preempt  PreemptModel
-	LogLevel int // console messages with a level below LogLevel are printed
-	Panic    PanicAction
-	MaxCPUs  int // 0 = all found
+	Preempt  kernel.PreemptModel // preempt=
+	LogLevel int                 // console messages with a level below LogLevel are printed
+	Panic    kernel.PanicAction  // panic=
+	MaxCPUs  int                 // 0 = all found
 
 	PrintFatalSignals bool // a killing signal also prints the full report
 
@@ -75,9 +32,9 @@ type Options struct {
 // Defaults returns the options of an empty command line.
 func Defaults() Options {
 	return Options{
-		Preempt:  PreemptFull,
+		Preempt:  kernel.PreemptFull,
 		LogLevel: 7,
-		Panic:    PanicDefault,
+		Panic:    kernel.PanicDefault,
 		MaxCPUs:  0,
 		ACPI:     true,
 		HZ:       250,

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gopreempt/kernel"
 )
 
 // parseTests are command lines that Parse accepts. edit turns Defaults
@@ -19,15 +21,15 @@ var parseTests = []struct {
 	{" \t \n", func(o *Options) {}},
 
 	// Each option and value.
-	{"preempt=none", func(o *Options) { o.Preempt = PreemptNone }},
-	{"preempt=voluntary", func(o *Options) { o.Preempt = PreemptVoluntary }},
-	{"preempt=full", func(o *Options) { o.Preempt = PreemptFull }},
+	{"preempt=none", func(o *Options) { o.Preempt = kernel.PreemptNone }},
+	{"preempt=voluntary", func(o *Options) { o.Preempt = kernel.PreemptVoluntary }},
+	{"preempt=full", func(o *Options) { o.Preempt = kernel.PreemptFull }},
 	{"loglevel=0", func(o *Options) { o.LogLevel = 0 }},
 	{"loglevel=3", func(o *Options) { o.LogLevel = 3 }},
 	{"loglevel=7", func(o *Options) { o.LogLevel = 7 }},
 	{"loglevel=004", func(o *Options) { o.LogLevel = 4 }},
-	{"panic=halt", func(o *Options) { o.Panic = PanicHalt }},
-	{"panic=exit", func(o *Options) { o.Panic = PanicExit }},
+	{"panic=halt", func(o *Options) { o.Panic = kernel.PanicHalt }},
+	{"panic=exit", func(o *Options) { o.Panic = kernel.PanicExit }},
 	{"maxcpus=1", func(o *Options) { o.MaxCPUs = 1 }},
 	{"maxcpus=64", func(o *Options) { o.MaxCPUs = 64 }},
 	{"acpi=off", func(o *Options) { o.ACPI = false }},
@@ -40,7 +42,7 @@ var parseTests = []struct {
 
 	// All together, with assorted white space.
 	{"\t preempt=voluntary  loglevel=2\tpanic=exit\t\tmaxcpus=4 hz=1000 demo=percpu \r\n", func(o *Options) {
-		*o = Options{Preempt: PreemptVoluntary, LogLevel: 2, Panic: PanicExit, MaxCPUs: 4, ACPI: true, HZ: 1000, Demo: "percpu"}
+		*o = Options{Preempt: kernel.PreemptVoluntary, LogLevel: 2, Panic: kernel.PanicExit, MaxCPUs: 4, ACPI: true, HZ: 1000, Demo: "percpu"}
 	}},
 
 	// Forwarded test flags, in command-line order, ahead of "--".
@@ -49,7 +51,7 @@ var parseTests = []struct {
 	{"test.v -- -test.count=1 x", func(o *Options) { o.Argv = []string{"-test.v", "-test.count=1", "x"} }},
 	{"-- x test.b=1", func(o *Options) { o.Argv = []string{"x", "test.b=1"} }},
 	{"test.b=2 preempt=none test.a=1 -- y", func(o *Options) {
-		o.Preempt = PreemptNone
+		o.Preempt = kernel.PreemptNone
 		o.Argv = []string{"-test.b=2", "-test.a=1", "y"}
 	}},
 	{"test.run=a=b", func(o *Options) { o.Argv = []string{"-test.run=a=b"} }},
@@ -61,7 +63,7 @@ var parseTests = []struct {
 	{"-- ", func(o *Options) {}},
 	{"-- preempt=x", func(o *Options) { o.Argv = []string{"preempt=x"} }},
 	{"preempt=none -- preempt=none -- -- =x bogus", func(o *Options) {
-		o.Preempt = PreemptNone
+		o.Preempt = kernel.PreemptNone
 		o.Argv = []string{"preempt=none", "--", "--", "=x", "bogus"}
 	}},
 	{"--\t-test.v=true   -test.run=X\t", func(o *Options) { o.Argv = []string{"-test.v=true", "-test.run=X"} }},
@@ -71,7 +73,7 @@ var parseTests = []struct {
 	{`"test.run=A B"`, func(o *Options) { o.Argv = []string{"-test.run=A B"} }},
 	{`test.run=A" "B`, func(o *Options) { o.Argv = []string{"-test.run=A B"} }},
 	{`test.run=""`, func(o *Options) { o.Argv = []string{"-test.run="} }},
-	{`preempt="none" "hz"=100`, func(o *Options) { o.Preempt = PreemptNone; o.HZ = 100 }},
+	{`preempt="none" "hz"=100`, func(o *Options) { o.Preempt = kernel.PreemptNone; o.HZ = 100 }},
 	{`"--" preempt=none`, func(o *Options) { o.Argv = []string{"preempt=none"} }},
 	{`-- "a b" "" c`, func(o *Options) { o.Argv = []string{"a b", "", "c"} }},
 }
@@ -211,7 +213,7 @@ func TestParseNoSuggestion(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	want := Options{Preempt: PreemptFull, LogLevel: 7, Panic: PanicDefault, MaxCPUs: 0, ACPI: true, HZ: 250, Demo: "none"}
+	want := Options{Preempt: kernel.PreemptFull, LogLevel: 7, Panic: kernel.PanicDefault, MaxCPUs: 0, ACPI: true, HZ: 250, Demo: "none"}
 	if got := Defaults(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Defaults() = %+v, want %+v", got, want)
 	}
@@ -228,15 +230,15 @@ func TestStrings(t *testing.T) {
 	tests := []struct {
 		got, want string
 	}{
-		{PreemptNone.String(), "none"},
-		{PreemptVoluntary.String(), "voluntary"},
-		{PreemptFull.String(), "full"},
-		{PreemptModel(3).String(), "PreemptModel(3)"},
-		{PreemptModel(-1).String(), "PreemptModel(-1)"},
-		{PanicDefault.String(), "default"},
-		{PanicHalt.String(), "halt"},
-		{PanicExit.String(), "exit"},
-		{PanicAction(9).String(), "PanicAction(9)"},
+		{kernel.PreemptNone.String(), "none"},
+		{kernel.PreemptVoluntary.String(), "voluntary"},
+		{kernel.PreemptFull.String(), "full"},
+		{kernel.PreemptModel(3).String(), "PreemptModel(3)"},
+		{kernel.PreemptModel(-1).String(), "PreemptModel(-1)"},
+		{kernel.PanicDefault.String(), "default"},
+		{kernel.PanicHalt.String(), "halt"},
+		{kernel.PanicExit.String(), "exit"},
+		{kernel.PanicAction(9).String(), "PanicAction(9)"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"gopreempt/kernel"
 )
 
 // An option describes one NAME=VALUE option. Every option takes a
@@ -30,6 +32,9 @@ type value struct {
 }
 
 var (
+	preemptModels = []kernel.PreemptModel{kernel.PreemptNone, kernel.PreemptVoluntary, kernel.PreemptFull}
+	preemptNames  = []string{kernel.PreemptNone.String(), kernel.PreemptVoluntary.String(), kernel.PreemptFull.String()}
+
 	hzRates   = []int{100, 250, 300, 1000}
 	demoNames = []string{"percpu", "none", "latency"}
 )
@@ -39,8 +44,8 @@ var (
 var options = []option{
 	{
 		name:  "preempt",
-		value: choice(preemptNames, func(o *Options, i int) { o.Preempt = PreemptModel(i) }),
-		def:   PreemptFull.String(),
+		value: choice(preemptNames, func(o *Options, i int) { o.Preempt = preemptModels[i] }),
+		def:   kernel.PreemptFull.String(),
 		help:  []string{"preemption model, as Linux's preempt="},
 		get:   func(o *Options) (string, bool) { return o.Preempt.String(), true },
 	},
@@ -54,7 +59,7 @@ var options = []option{
 	{
 		name: "panic",
 		value: choice([]string{"halt", "exit"}, func(o *Options, i int) {
-			o.Panic = []PanicAction{PanicHalt, PanicExit}[i]
+			o.Panic = []kernel.PanicAction{kernel.PanicHalt, kernel.PanicExit}[i]
 		}),
 		def: "unset",
 		help: []string{
@@ -63,7 +68,7 @@ var options = []option{
 			"exit:  as unset, and every BUG also exits QEMU with a failing status",
 			"halt:  an oops or a BUG stops the machine after the report and tells the host it halted (status 116)",
 		},
-		get: func(o *Options) (string, bool) { return o.Panic.String(), o.Panic != PanicDefault },
+		get: func(o *Options) (string, bool) { return o.Panic.String(), o.Panic != kernel.PanicDefault },
 	},
 	{
 		name:  "print-fatal-signals",
