@@ -6,7 +6,6 @@ import (
 
 	"gopreempt/boot/cmdline"
 	"gopreempt/fs/tmpfs"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -46,7 +45,7 @@ func apply(o cmdline.Options) {
 	startTrace(o.Trace)
 	kernel.PrintFatalSignals = o.PrintFatalSignals
 	if o.HZ != kernel.HZ {
-		irq.SetHZ(o.HZ)
+		kernel.HZ = o.HZ // each CPU's tick timer reads HZ as it restarts
 	}
 	switch {
 	case o.TmpfsSize > 0:

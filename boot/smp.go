@@ -7,7 +7,7 @@ import (
 	"gopreempt/acpi"
 	"gopreempt/arch/amd64"
 	"gopreempt/boot/cmdline"
-	"gopreempt/irq"
+	"gopreempt/dev/lapic"
 	"gopreempt/kernel"
 	"gopreempt/mm"
 	"gopreempt/percpu"
@@ -29,13 +29,6 @@ import (
 // it). This runs before the first task exists and before the Go runtime
 // starts, which reads the CPU count once, from sched_getaffinity, to size
 // GOMAXPROCS. Nothing here allocates.
-
-// ICR command words (SDM Vol. 3A, 11.6.1): delivery mode in bits 10:8,
-// level (assert) in bit 14, edge-triggered, physical destination.
-const (
-	icrInit    = 0x4500 // INIT, assert
-	icrStartup = 0x4600 // Start-Up; the low byte is the vector
-)
 
 const (
 	initDelay = 10_000_000 // ns between INIT and the first SIPI
@@ -90,8 +83,8 @@ var madt acpi.MADT
 // read with cmdline's early readers: Parse runs later, in task context,
 // and rejects a malformed line then.
 func startAPs() {
-	bsp := irq.LapicID()
-	irq.SetAPICID(0, bsp)
+	bsp := lapic.ID()
+	kernel.SetAPICID(0, bsp)
 	percpu.CPULocal(0).APICID = uint64(bsp)
 
 	limit := kernel.MaxCPUs
@@ -213,12 +206,12 @@ func startAP(cpu int, id uint8) (ok, stop bool) {
 	st := &apState[id]
 	st.Store(apStarting) // an atomic store: the writes above are visible first
 
-	irq.SendIPI(uint32(id), icrInit)
+	lapic.SendInit(uint32(id))
 	delay(initDelay)
-	irq.SendIPI(uint32(id), icrStartup|sipiVector)
+	lapic.SendStartup(uint32(id), sipiVector)
 	delay(sipiDelay)
 	if st.Load() == apStarting {
-		irq.SendIPI(uint32(id), icrStartup|sipiVector)
+		lapic.SendStartup(uint32(id), sipiVector)
 	}
 
 	start := kernel.Nanotime()

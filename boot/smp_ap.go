@@ -2,8 +2,8 @@ package boot
 
 import (
 	"gopreempt/arch/amd64"
+	"gopreempt/dev/lapic"
 	"gopreempt/fpu"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
 )
@@ -36,8 +36,8 @@ func apStart(apicID uintptr) {
 		st.Store(apNoMemory)
 		amd64.HaltForever()
 	}
-	irq.SetAPICID(cpu, irq.LapicID())
-	irq.InitAPCPU()
+	kernel.SetAPICID(cpu, lapic.ID())
+	kernel.InitIRQAPCPU()
 	kernel.SetCPUOnline(cpu)
 	st.Store(apOnline)
 	amd64.Sti()

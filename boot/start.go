@@ -19,8 +19,8 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/console"
+	"gopreempt/dev/lapic"
 	"gopreempt/fpu"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/linux"
 	"gopreempt/mm"
@@ -77,7 +77,7 @@ func start(magic, info uintptr) {
 	}
 	kernel.InstallTrapHooks()
 	linux.Init()
-	irq.InitBootCPU(kernel.HZ)
+	kernel.InitIRQBootCPU(kernel.HZ)
 	linux.InitDevices()
 	kernel.SetBootRealtime(rtc.Read().Unix() * 1e9)
 	vdso.Init() // after the clock is set: the data page copies it
@@ -182,7 +182,7 @@ func banner() {
 	free, total := mm.FreeFrames()
 	kernel.Pr(kernel.KERN_INFO).S("cpu: ").B(brand[:n]).Emit()
 	kernel.Pr(kernel.KERN_INFO).S("cpu: TSC ").U(kernel.TSCFrequency() / 1000).S(" kHz, local APIC timer ").
-		U(irq.TimerHz / 1000).S(" kHz, HZ=").U(uint64(kernel.HZ)).Emit()
+		U(lapic.TimerHz / 1000).S(" kHz, HZ=").U(uint64(kernel.HZ)).Emit()
 	kernel.Pr(kernel.KERN_INFO).S("memory: ").U(total * mm.PageSize >> 20).S(" MiB usable, ").
 		U(free * mm.PageSize >> 20).S(" MiB free, top of RAM ").X(memTop).Emit()
 	kernel.Pr(kernel.KERN_INFO).S("command line: ").B(cmdlineArgs()).Emit()

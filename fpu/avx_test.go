@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/fpu"
 	"gopreempt/fpu/internal/simdtest"
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -100,7 +100,7 @@ func TestAVX2ChecksumWithCompetingBrackets(t *testing.T) {
 	}
 	defer func() { kernel.TickHook = nil }()
 
-	irq0 := irq.Counts[irq.VecTimer]
+	irq0 := kernel.IRQCounts[amd64.VecTimer]
 	for _, w := range ws {
 		w.k = kernel.KthreadRunNice(w.name, 19, func(k *kernel.Kthread) {
 			k.Bind(0)
@@ -155,7 +155,7 @@ func TestAVX2ChecksumWithCompetingBrackets(t *testing.T) {
 		}
 	}
 	t.Logf("timer interrupts: %d; brackets in the handler: %d used, %d refused by irq_fpu_usable()",
-		irq.Counts[irq.VecTimer]-irq0, irqUsed.Load(), irqRefused.Load())
+		kernel.IRQCounts[amd64.VecTimer]-irq0, irqUsed.Load(), irqRefused.Load())
 	if irqBad.Load() != 0 {
 		t.Errorf("%d wrong checksums in interrupt context", irqBad.Load())
 	}

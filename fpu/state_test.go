@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/fpu"
 	"gopreempt/fpu/internal/simdtest"
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -87,7 +87,7 @@ func runHolders(t *testing.T, n int, wantPreempt, wantIRQ uint64, limit time.Dur
 		}
 	})
 
-	irq0 := irq.Counts[irq.VecTimer]
+	irq0 := kernel.IRQCounts[amd64.VecTimer]
 	var load holderLoad
 	deadline := time.Now().Add(limit)
 	for step := 0; ; step++ {
@@ -99,7 +99,7 @@ func runHolders(t *testing.T, n int, wantPreempt, wantIRQ uint64, limit time.Dur
 		for _, k := range holders {
 			load.preempted += k.Stats().PreemptFromIRQ
 		}
-		load.interrupts = irq.Counts[irq.VecTimer] - irq0
+		load.interrupts = kernel.IRQCounts[amd64.VecTimer] - irq0
 		if load.preempted >= wantPreempt && load.interrupts >= wantIRQ || time.Now().After(deadline) {
 			break
 		}

@@ -7,7 +7,7 @@ import (
 )
 
 // The clock. Time is the time-stamp counter, calibrated once at boot
-// against the PIT (irq/pit.go), so that no frequency is hard-coded. The
+// against the PIT (dev/calibrate), so that no frequency is hard-coded. The
 // runtime reads the same clock without a system call, through the vDSO
 // (vdso/), which computes Nanotime's formula from a copy of these
 // parameters; UpdateVsyscall refreshes that copy whenever they change.

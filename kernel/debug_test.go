@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -55,9 +54,9 @@ func TestBugSleepInAtomic(t *testing.T) {
 			kernel.PreemptEnable()
 		})
 		expectBug(t, kernel.BugSleepInAtomic, 1, "might_sleep() with interrupts off", func() {
-			f := irq.LocalIrqSave()
+			f := kernel.LocalIrqSave()
 			kernel.MightSleep()
-			irq.LocalIrqRestore(f)
+			kernel.LocalIrqRestore(f)
 		})
 		var m kernel.Mutex
 		l := kernel.NewSpinLock("test")
@@ -79,9 +78,9 @@ func TestBugSleepInAtomic(t *testing.T) {
 func TestBugScheduleWithIRQsOff(t *testing.T) {
 	ktest.InKthread(t, "irqs-off", func(k *kernel.Kthread) {
 		expectBug(t, kernel.BugScheduleIRQsOff, 1, "schedule() with interrupts off", func() {
-			f := irq.LocalIrqSave()
+			f := kernel.LocalIrqSave()
 			kernel.ScheduleOnKernelStack()
-			irq.LocalIrqRestore(f)
+			kernel.LocalIrqRestore(f)
 		})
 		expectBug(t, kernel.BugScheduleIRQsOff, 0, "schedule() with interrupts on", func() {
 			kernel.ScheduleOnKernelStack()

@@ -71,7 +71,7 @@ func handleTrap(f *amd64.TrapFrame) {
 		handleException(f)
 		irqentryExit(f, fromException)
 	default:
-		IRQHook(f)
+		handleIRQ(f)
 		irqentryExit(f, fromIRQ)
 	}
 }

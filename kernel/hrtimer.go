@@ -12,7 +12,7 @@ import (
 // A timer is "call this function at time T", with T in Nanotime
 // nanoseconds, not in ticks. Each CPU has a timer base: its pending
 // timers ordered by expiry, and a clock event device, its local APIC
-// timer in one-shot mode (irq/clockevents.go), programmed for the
+// timer in one-shot mode (clockevents.go), programmed for the
 // earliest of them. When it fires, hrtimerInterrupt runs every timer
 // whose time has come and programs the device for the next one. Nothing
 // polls: a timer due in 50 µs interrupts the CPU 50 µs from now, not at
@@ -116,15 +116,6 @@ var hrtimerBases [MaxCPUs]hrtimerCPUBase
 // HRTimerStatsOf returns a copy of CPU cpu's timer statistics.
 func HRTimerStatsOf(cpu int) HRTimerStats { return hrtimerBases[cpu].stats }
 
-// clockEventProgram programs this CPU's clock event device to interrupt
-// at Nanotime expires, or as soon as it can if that has passed
-// (clockevents_program_event); expires 0 stops it. The irq package
-// provides it.
-var clockEventProgram func(expires uint64)
-
-// SetClockEventDevice installs the clock event programmer. Boot time only.
-func SetClockEventDevice(program func(expires uint64)) { clockEventProgram = program }
-
 func hrtimerAt(a uintptr) *HRTimer { return (*HRTimer)(ptrOf(a)) }
 
 func (t *HRTimer) addr() uintptr { return uintptr(unsafe.Pointer(t)) }
@@ -206,9 +197,7 @@ func (b *hrtimerCPUBase) remove(t *HRTimer) {
 func (b *hrtimerCPUBase) reprogram(expires uint64) {
 	b.nextEvent = expires
 	b.stats.Reprograms++
-	if clockEventProgram != nil {
-		clockEventProgram(expires)
-	}
+	clockeventsProgram(expires)
 }
 
 // hrtimerForceReprogram points this CPU's device at its earliest timer,

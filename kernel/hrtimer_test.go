@@ -18,7 +18,6 @@ import (
 	"unsafe"
 
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
 )
@@ -100,14 +99,14 @@ func TestHRTimerExpiryOrder(t *testing.T) {
 		perm := rand.Perm(nTestTimers)
 		ktest.InKthread(t, "hrtimer-order", func(k *kernel.Kthread) {
 			k.Bind(cpu)
-			fl := irq.LocalIrqSave()
+			fl := kernel.LocalIrqSave()
 			base := kernel.Nanotime() + 1_000_000
 			for i := range testTimers {
 				// Slot perm[i]: 20 µs apart, the order unrelated
 				// to the order of starting.
 				kernel.HRTimerStart(&testTimers[i].HRTimer, base+uint64(perm[i])*20_000)
 			}
-			irq.LocalIrqRestore(fl)
+			kernel.LocalIrqRestore(fl)
 			if !waitFired(nTestTimers) {
 				t.Errorf("cpu%d: %d of %d timers fired within 20 s", cpu, fired.Load(), nTestTimers)
 			}

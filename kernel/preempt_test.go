@@ -10,7 +10,6 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/trace"
 )
@@ -171,12 +170,12 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 				kernel.PreemptEnable()
 				t.Fatalf("need_resched not set after %d ticks (%d needed) with another task runnable", st.Ticks-t0, needed)
 			}
-			flags := irq.LocalIrqSave() // no tick may preempt us below
+			flags := kernel.LocalIrqSave() // no tick may preempt us below
 			before := k.Task().Stats
 			kernel.PreemptEnableNoResched()
 			still := kernel.NeedResched()
 			after := k.Task().Stats
-			irq.LocalIrqRestore(flags)
+			kernel.LocalIrqRestore(flags)
 			if after.Voluntary != before.Voluntary && round < 5 {
 				round++
 				continue

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -47,7 +46,7 @@ func TestNiceChangeKeepsLagInRealTime(t *testing.T) {
 				return
 			}
 			kernel.PreemptDisable()
-			fl := irq.LocalIrqSave()
+			fl := kernel.LocalIrqSave()
 			// The busy kthread must be queued here, so that it, not
 			// this task, holds min_vruntime back: bound to CPU 0,
 			// it stays queued while this CPU takes no interrupt.
@@ -65,7 +64,7 @@ func TestNiceChangeKeepsLagInRealTime(t *testing.T) {
 			} else {
 				void++ // the runtime parked it
 			}
-			irq.LocalIrqRestore(fl)
+			kernel.LocalIrqRestore(fl)
 			kernel.PreemptEnable()
 		}
 		if ok {

@@ -272,7 +272,7 @@ func signalWakeUp(t *Task) {
 		return
 	}
 	if t.onCPU && t != Current() {
-		sendReschedIPI(int(t.ThreadInfo.CPU))
+		smpSendReschedule(int(t.ThreadInfo.CPU))
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"gopreempt/acpi"
 	"gopreempt/boot"
+	"gopreempt/dev/lapic"
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -64,19 +64,19 @@ func TestSMPEveryCPUTicks(t *testing.T) {
 	if n == 1 {
 		t.Skip("one CPU: boot with GOPREEMPT_SMP=4 to test bring-up")
 	}
-	want := float64(irq.TimerHz) / float64(kernel.HZ)
+	want := float64(lapic.TimerHz) / float64(kernel.HZ)
 	for cpu := 0; cpu < n; cpu++ {
 		var mode string
 		var cycles, now, tick uint64
 		var armed bool
 		ktest.InKthread(t, "timer-setup", func(k *kernel.Kthread) {
 			k.Bind(cpu)
-			mode, cycles = irq.TimerSetup()
+			mode, cycles = lapic.TimerSetup()
 			tick, armed = kernel.TickTimerOf(cpu)
 			now = kernel.Nanotime() // after: a tick in between moves the expiry on
 		})
 		t.Logf("cpu%d: timer %s, last programmed for %d cycles of the %d Hz timer clock (1/HZ is %.0f); tick queued %v, %d ns ahead",
-			cpu, mode, cycles, irq.TimerHz, want, armed, int64(tick-now))
+			cpu, mode, cycles, lapic.TimerHz, want, armed, int64(tick-now))
 		if mode != "oneshot" && mode != "tsc-deadline" || float64(cycles) > want*1.01 {
 			t.Errorf("cpu%d: timer %s programmed for %d cycles, want one-shot or TSC-deadline, at most one tick of %.0f cycles ahead (HZ=%d)", cpu, mode, cycles, want, kernel.HZ)
 		}

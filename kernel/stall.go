@@ -310,13 +310,9 @@ func showInterrupted(f *amd64.TrapFrame) bool {
 }
 
 // A CPU that runs with interrupts off for good takes no tick and no IPI,
-// only an NMI (SDM Vol. 3A, 11.6.1: delivery mode 100b), which the irq
-// package sends; the NMI handler then prints, as Linux's NMI backtrace
-// does for a hard lockup.
-var sendNMIHook func(cpu int)
-
-// SetNMISender installs the NMI sender. Boot time only.
-func SetNMISender(fn func(cpu int)) { sendNMIHook = fn }
+// only an NMI (SDM Vol. 3A, 11.6.1: delivery mode 100b), which sendNMI
+// sends (smp_ipi.go); the NMI handler then prints, as Linux's NMI
+// backtrace does for a hard lockup.
 
 // finishStall ends the report once every CPU has shown itself: under
 // panic=exit the machine exits with the BUG status, under panic=halt it
@@ -326,10 +322,10 @@ func finishStall() {
 		return
 	}
 	stall.finishTicks++
-	if stall.finishTicks == finishTicks/2 && sendNMIHook != nil {
+	if stall.finishTicks == finishTicks/2 {
 		for cpu := 0; cpu < OnlineCPUs(); cpu++ {
 			if stall.pending[cpu].Load() == showAsked {
-				sendNMIHook(cpu)
+				sendNMI(cpu)
 			}
 		}
 	}

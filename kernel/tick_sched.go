@@ -187,7 +187,7 @@ func tickNohzIdleEnter(rq *RunQueue) {
 
 // TickIrqEnter ends an idle halt (tick_irq_enter): it counts the halt
 // and restarts the tick if the idle loop stopped it. Every interrupt
-// calls it first (irq.Do): the interrupt that ends a halt may preempt
+// calls it first (handleIRQ, irq.go): the interrupt that ends a halt may preempt
 // the idle task on its way out, before the idle loop runs again, and
 // the task switched to must find its CPU ticking. Hardirq context, or
 // the idle loop with interrupts off.
@@ -246,7 +246,7 @@ func nohzBalancerKick(rq *RunQueue) {
 	for cpu := 1; cpu < OnlineCPUs(); cpu++ {
 		if cpu != rq.cpu && tickStopped(cpu) {
 			nohzStats[rq.cpu].Kicks++
-			sendReschedIPI(cpu)
+			smpSendReschedule(cpu)
 			return
 		}
 	}

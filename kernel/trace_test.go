@@ -12,7 +12,6 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/ktest"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 	"gopreempt/trace"
 	"gopreempt/trace/format"
@@ -240,12 +239,12 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 	}
 	vec := 0
 	for _, r := range recs {
-		if r.Type == format.IRQEnter && r.A == irq.VecTimer {
+		if r.Type == format.IRQEnter && r.A == amd64.VecTimer {
 			vec++
 		}
 	}
 	if vec == 0 {
-		t.Errorf("no irq_enter for the timer vector %#x during %d ticks", irq.VecTimer, r.ticks)
+		t.Errorf("no irq_enter for the timer vector %#x during %d ticks", amd64.VecTimer, r.ticks)
 	}
 	t.Logf("%d preemptions on interrupt return traced, %d timer interrupts", seen, vec)
 }
@@ -525,11 +524,11 @@ func TestPreemptoffTracer(t *testing.T) {
 func TestIRQsoffTracer(t *testing.T) {
 	const spun = 20 * time.Millisecond
 	_, report, _ := sectionRound(t, trace.IRQsOffTracer, trace.IRQ, func() time.Duration {
-		fl := irq.LocalIrqSave()
+		fl := kernel.LocalIrqSave()
 		t0 := amd64.Rdtsc()
 		ktest.Spin(spun)
 		t1 := amd64.Rdtsc()
-		irq.LocalIrqRestore(fl)
+		kernel.LocalIrqRestore(fl)
 		return time.Duration(float64(t1-t0) / float64(kernel.TSCFrequency()) * 1e9)
 	})
 	checkReport(t, report, "irqsoff")

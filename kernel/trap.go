@@ -6,18 +6,14 @@ import (
 )
 
 // What each entry into the kernel does (entry.go dispatches to it and
-// owns the way back): the hooks for system calls and device interrupts,
-// and the CPU exceptions.
+// owns the way back): the hook for system calls, and the CPU
+// exceptions (device interrupts are irq.go's).
 //
 // Exception context: this file must not allocate, write heap pointers or
 // grow its stack beyond the kernel stack. It runs with interrupts off.
 
 // SyscallHook handles a system call (the linux package sets it).
 var SyscallHook func(f *amd64.TrapFrame)
-
-// IRQHook handles a device or timer interrupt (the irq package sets it):
-// irq_enter, the handler, EOI, irq_exit.
-var IRQHook func(f *amd64.TrapFrame)
 
 // InvalidOpcodeHook, when set, looks at an invalid-opcode exception (#UD)
 // first and returns true if it has dealt with it. The fpu package sets it

@@ -75,7 +75,7 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 	}
 	setTskNeedReschedBy(curr, reasonWakeup)
 	if rq.cpu != int(thisCPUID()) {
-		sendReschedIPI(rq.cpu)
+		smpSendReschedule(rq.cpu)
 	}
 }
 
@@ -83,19 +83,6 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 // interrupt's return path, which preempts if need_resched is set; the
 // handler only counts it. Interrupt context.
 func ReschedIPI() { thisRQ().Stats.ReschedIPIs++ }
-
-// sendReschedIPI asks CPU cpu to look at need_resched. The irq package
-// provides it (a reschedule IPI through the local APIC).
-var sendReschedIPIHook func(cpu int)
-
-// SetReschedIPI installs the reschedule-IPI sender. Boot time only.
-func SetReschedIPI(fn func(cpu int)) { sendReschedIPIHook = fn }
-
-func sendReschedIPI(cpu int) {
-	if sendReschedIPIHook != nil {
-		sendReschedIPIHook(cpu)
-	}
-}
 
 // selectTaskRQ chooses the CPU a woken task goes to: where it last ran,
 // unless it may not run there, or that CPU is busy and another CPU it

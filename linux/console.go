@@ -2,7 +2,6 @@ package linux
 
 import (
 	"gopreempt/console"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -46,6 +45,6 @@ func consoleInterrupt() {
 
 // enableConsoleInput routes the UART's IRQ 4 and turns its interrupt on.
 func enableConsoleInput() {
-	irq.EnableDeviceIRQ(4, consoleInterrupt)
+	kernel.EnableDeviceIRQ(4, consoleInterrupt)
 	console.EnableRxInterrupt()
 }

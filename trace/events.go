@@ -126,7 +126,7 @@ func IRQExit(vector uint64) {
 }
 
 // IRQsOff and IRQsOn: local_irq_disable/save turned interrupts off, or
-// local_irq_enable/restore back on, at the call from pc (irq/flags.go).
+// local_irq_enable/restore back on, at the call from pc (kernel/irq_flags.go).
 // Recorded as events of the IRQ class, and the irqsoff tracers' edges.
 func IRQsOff(pc uintptr) {
 	if Events&uint32(IRQ) != 0 {

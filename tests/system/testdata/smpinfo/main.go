@@ -18,7 +18,7 @@ import (
 	"time"
 
 	_ "gopreempt/boot"
-	"gopreempt/irq"
+	"gopreempt/dev/lapic"
 	"gopreempt/kernel"
 )
 
@@ -27,7 +27,7 @@ const ticks = 40
 func main() {
 	n := kernel.OnlineCPUs()
 	fmt.Printf("smpinfo: numcpu=%d online=%d hz=%d\n", runtime.NumCPU(), n, kernel.HZ)
-	want := irq.TimerHz / uint64(kernel.HZ)
+	want := lapic.TimerHz / uint64(kernel.HZ)
 	for cpu := 0; cpu < n; cpu++ {
 		kernel.KthreadRun("busy", func(k *kernel.Kthread) {
 			k.Bind(cpu)
@@ -43,7 +43,7 @@ func main() {
 		var armed bool
 		k := kernel.KthreadRun("timer-setup", func(k *kernel.Kthread) {
 			k.Bind(cpu)
-			mode, cycles = irq.TimerSetup()
+			mode, cycles = lapic.TimerSetup()
 			_, armed = kernel.TickTimerOf(cpu) // on the CPU: an idle one stops its tick
 		})
 		<-k.Done()

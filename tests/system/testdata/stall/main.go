@@ -29,7 +29,6 @@ import (
 	"unsafe" // and for go:linkname
 
 	_ "gopreempt/boot"
-	"gopreempt/irq"
 	"gopreempt/kernel"
 )
 
@@ -69,7 +68,7 @@ func spinPreemptOff() {
 func irqOff() {
 	go func() {
 		runtime.LockOSThread()
-		irq.LocalIrqSave()
+		kernel.LocalIrqSave()
 		spinIRQOff()
 	}()
 }

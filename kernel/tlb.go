@@ -1,11 +1,10 @@
-package irq
+package kernel
 
 import (
 	"sync/atomic"
 
 	"gopreempt/arch/amd64"
-	"gopreempt/kernel"
-	"gopreempt/mm"
+	"gopreempt/dev/lapic"
 	"gopreempt/trace"
 )
 
@@ -18,7 +17,11 @@ import (
 // reloads CR3 (flushing its non-global entries) and acknowledges; the
 // sender waits for every acknowledgement with interrupts on, so that two
 // CPUs shooting down at once serve each other.
-const VecTLB = 0xf2
+//
+// mm decides when (before it reuses a frame or a stack slot) and calls
+// this through mm.TLBShootdown: mm sits below the kernel, and the
+// shootdown needs preempt_disable and the online CPUs, which are the
+// kernel's.
 
 var tlb struct {
 	busy atomic.Uint32
@@ -30,7 +33,7 @@ func tlbInterrupt() {
 	tlb.acks.Add(1)
 }
 
-// shootdown flushes the TLBs of every online CPU, this one included.
+// flushTLBAll flushes the TLBs of every online CPU, this one included.
 // The caller is not necessarily the CPU that unmapped the pages: a dead
 // task's stack is unmapped (with INVLPG there) by whichever CPU reaps it,
 // and the slot is recycled later by whichever CPU next needs a stack. If
@@ -41,11 +44,11 @@ func tlbInterrupt() {
 // Preemption is off throughout: a caller moved to another CPU between
 // its own flush and the IPI would leave that CPU out of both.
 // Kernel context, interrupts on.
-func shootdown() {
-	kernel.PreemptDisable()
-	defer kernel.PreemptEnable()
+func flushTLBAll() {
+	PreemptDisable()
+	defer PreemptEnable()
 	amd64.WriteCR3(amd64.ReadCR3())
-	n := kernel.OnlineCPUs()
+	n := OnlineCPUs()
 	if n == 1 {
 		return
 	}
@@ -53,17 +56,10 @@ func shootdown() {
 		amd64.Pause()
 	}
 	tlb.acks.Store(0)
-	// ICR destination shorthand 11b: all excluding self (SDM Vol. 3A, 11.6.1).
-	trace.IPISend(VecTLB, -1) // -1: all but this CPU
-	SendIPIShorthand(3<<18, VecTLB)
+	trace.IPISend(amd64.VecTLB, -1) // -1: all but this CPU
+	lapic.SendIPIAllButSelf(amd64.VecTLB)
 	for tlb.acks.Load() < int32(n-1) {
 		amd64.Pause()
 	}
 	tlb.busy.Store(0)
-}
-
-// installTLBShootdown registers the handler and gives mm the sender.
-func installTLBShootdown() {
-	Register(VecTLB, tlbInterrupt)
-	mm.TLBShootdown = shootdown
 }

@@ -1,4 +1,4 @@
-package irq
+package kernel
 
 import (
 	"gopreempt/arch/amd64"
@@ -11,6 +11,10 @@ import (
 // poor way to do it: code that would set need_resched inside such a region
 // gets no preemption check at the end (seed text 002). Prefer
 // preempt_disable() or a spinlock.
+//
+// The tracer (package trace) sees each of them turn interrupts off or
+// back on: events for the timeline and edges for the irqsoff latency
+// tracers. They are recorded without the caller's PC.
 
 // LocalIrqDisable turns interrupts off on this CPU. It keeps no state,
 // so unlike LocalIrqSave it cannot pin a goroutine: in task context the
@@ -51,10 +55,6 @@ func LocalIrqRestore(flags uint64) {
 	}
 	amd64.IrqRestore(flags)
 }
-
-// The tracer (package trace) sees each of them turn interrupts off or
-// back on: events for the timeline and edges for the irqsoff latency
-// tracers. They are recorded without the caller's PC.
 
 // IrqsDisabled reports whether interrupts are off on this CPU.
 func IrqsDisabled() bool { return !amd64.InterruptsEnabled() }

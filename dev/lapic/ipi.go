@@ -1,0 +1,61 @@
+package lapic
+
+import (
+	tamago "github.com/usbarmory/tamago/amd64/lapic"
+
+	"gopreempt/arch/amd64"
+)
+
+// Sending inter-processor interrupts through the interrupt command
+// register (SDM Vol. 3A, 11.6.1): the destination's APIC ID in the high
+// half, and in the low half the vector, the delivery mode, the level and
+// a destination shorthand. Writing the low half sends; the
+// delivery-status bit stays set until the target APIC has accepted it.
+
+// ICR_LEVEL_ASSERT is the level bit, which INIT and Start-Up take as 1
+// (TamaGo's ICR_INIT is the bit's position).
+const ICR_LEVEL_ASSERT = 1 << tamago.ICR_INIT
+
+// SendIPI sends a fixed interrupt on vector v to the CPU whose local
+// APIC ID is apicID.
+func SendIPI(apicID, v uint32) { sendICR(apicID<<tamago.ID, tamago.ICR_DLV_IRQ|v) }
+
+// SendIPIAllButSelf sends vector v to every CPU but this one (destination
+// shorthand 11b).
+func SendIPIAllButSelf(v uint32) { sendICR(0, tamago.ICR_DST_REST|tamago.ICR_DLV_IRQ|v) }
+
+// SendIPISelf sends vector v to this CPU (destination shorthand 01b).
+func SendIPISelf(v uint32) { sendICR(0, tamago.ICR_DST_SELF|tamago.ICR_DLV_IRQ|v) }
+
+// SendNMI sends a non-maskable interrupt (delivery mode 100b, no vector)
+// to the CPU with APIC ID apicID: it arrives even with interrupts off.
+func SendNMI(apicID uint32) { sendICR(apicID<<tamago.ID, tamago.ICR_DLV_NMI) }
+
+// SendInit sends INIT, level assert, to the CPU with APIC ID apicID: it
+// resets the processor into wait-for-SIPI (SDM Vol. 3A, 9.4.4.1).
+func SendInit(apicID uint32) {
+	sendICR(apicID<<tamago.ID, tamago.ICR_DLV_INIT|ICR_LEVEL_ASSERT)
+}
+
+// SendStartup sends a Start-Up IPI: a processor in wait-for-SIPI starts
+// in real mode at page, that is at address page<<12.
+func SendStartup(apicID uint32, page uint8) {
+	sendICR(apicID<<tamago.ID, tamago.ICR_DLV_SIPI|ICR_LEVEL_ASSERT|uint32(page))
+}
+
+// sendICR writes the command register, high half first, and polls the
+// delivery-status bit before and after. Interrupts are off around it (a
+// handler on this CPU that sent an IPI in between would overwrite the
+// high half), without the tracer's irqsoff events, as for a raw lock.
+func sendICR(high, low uint32) {
+	fl := amd64.IrqSave()
+	for *reg(tamago.LAPIC_ICRL)&(1<<tamago.ICR_DLV_STATUS) != 0 {
+		amd64.Pause()
+	}
+	*reg(tamago.LAPIC_ICRH) = high
+	*reg(tamago.LAPIC_ICRL) = low
+	for *reg(tamago.LAPIC_ICRL)&(1<<tamago.ICR_DLV_STATUS) != 0 {
+		amd64.Pause()
+	}
+	amd64.IrqRestore(fl)
+}

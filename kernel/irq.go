@@ -1,0 +1,91 @@
+package kernel
+
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/dev/ioapic"
+	"gopreempt/dev/lapic"
+	"gopreempt/trace"
+)
+
+// The kernel's interrupt layer: irq_enter/irq_exit, the table of
+// handlers by vector, and the one function every device interrupt and
+// IPI goes through (Linux's common_interrupt and handle_irq, and
+// irq_enter/irq_exit of kernel/softirq.c). The devices themselves are
+// drivers below the kernel (dev/lapic, dev/ioapic); the vectors are
+// arch's (arch/amd64/irq_vectors.go).
+//
+// A timer interrupt, as the calls read: the vector's stub and trapCommon
+// (arch/amd64/entry_amd64.s) build the frame, amd64.trap calls
+// handleTrap (entry.go), which calls handleIRQ here; handleIRQ enters
+// hardirq context and calls the timer's handler, timerInterrupt, which
+// runs hrtimerInterrupt (hrtimer.go) and, among the expired timers, the
+// scheduler tick (tick_sched.go, tick.go); then EOI and irq_exit, and
+// handleTrap goes back out through irqentryExit (entry.go), where
+// preempt_schedule_irq may run.
+//
+// Interrupt context: everything reached from handleIRQ runs in hardirq
+// context with interrupts off: no allocation, no heap pointer writes, no
+// blocking.
+
+// IRQHandler is a device interrupt or IPI handler.
+type IRQHandler func()
+
+var irqHandlers [256]IRQHandler
+
+// IRQCounts counts interrupts per vector, for /proc/interrupts-style
+// reports and for tests that need to know a tick happened.
+var IRQCounts [256]uint64
+
+// RequestIRQ installs h for vector v (request_irq). Boot time only,
+// before interrupts are on.
+func RequestIRQ(v int, h IRQHandler) { irqHandlers[v] = h }
+
+// EnableDeviceIRQ routes ISA/GSI interrupt n to vector VecIOAPIC+n on the
+// boot CPU and installs h for it. Boot time only.
+func EnableDeviceIRQ(n int, h IRQHandler) {
+	RequestIRQ(amd64.VecIOAPIC+n, h)
+	ioapic.EnableInterrupt(n, amd64.VecIOAPIC+n)
+}
+
+// irqEnter marks the start of a hardware interrupt handler: it adds
+// HARDIRQ_OFFSET to the interrupted task's preempt_count, so that
+// in_irq(), in_interrupt() and in_atomic() are true inside the handler and
+// neither the handler nor anything it calls can schedule.
+func irqEnter() { AddPreemptCount(HARDIRQ_OFFSET) }
+
+// irqExit ends it. The decision to preempt comes after, on the return
+// path (irqentryExit, entry.go), once the count is back to what the
+// interrupted code had.
+func irqExit() { SubPreemptCount(HARDIRQ_OFFSET) }
+
+// handleIRQ is the interrupt path for every vector from 32 up.
+func handleIRQ(f *amd64.TrapFrame) {
+	v := f.Vector
+	IRQCounts[v&255]++
+	if v == amd64.VecSpurious {
+		// Spurious interrupts get no EOI (SDM Vol. 3A, 11.9).
+		return
+	}
+	irqEnter()
+	TickIrqEnter() // a halted idle CPU's tick restarts first
+	trace.IRQEnter(v, f.RIP)
+	if v >= amd64.VecResched {
+		trace.IPIRecv(uint32(v))
+		if v == amd64.VecResched {
+			TraceReschedIPI()
+		}
+	}
+	if h := irqHandlers[v&255]; h != nil {
+		h()
+	} else {
+		Pr(KERN_WARNING).S("irq: unexpected interrupt on vector ").U(v).Emit()
+	}
+	lapic.EOI()
+	trace.IRQExit(v)
+	irqExit()
+}
+
+// timerInterrupt is the local APIC timer's handler: the clock event,
+// which runs the expired high-resolution timers, the tick among them
+// (clockevents.go, hrtimer.go).
+func timerInterrupt() { hrtimerInterrupt() }
