@@ -179,6 +179,12 @@ func exitToTaskContextLoop(f *amd64.TrapFrame, from int) {
 			doSignal(f, from == fromSyscall)
 			work = true
 		}
+		if !work && from == fromSyscall && restoreSavedSigmask() {
+			// A call's own mask outlived it (it said EINTR, but
+			// no signal was left to take): back to the thread's,
+			// which may let a pending signal through.
+			work = true
+		}
 		if !work {
 			return
 		}
@@ -242,6 +248,7 @@ func doSignal(f *amd64.TrapFrame, syscall bool) {
 	if syscall {
 		syscallRestart(f, nil)
 	}
+	restoreSavedSigmask() // no handler will restore it
 	recalcSigpending()
 }
 

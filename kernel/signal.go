@@ -121,6 +121,12 @@ type SigTask struct {
 	timer   uint64 // of those, queued by a POSIX timer (SI_TIMER: posix_cpu_timers.go)
 	blocked uint64 // only the thread itself changes it
 
+	// saved is the mask a call that sleeps with a mask of its own
+	// (epoll_pwait) put aside, while restoreSaved (Linux's
+	// TIF_RESTORE_SIGMASK) says it is to come back: SetUserSigmask.
+	saved        uint64
+	restoreSaved bool
+
 	altSP, altSize uint64 // the alternate stack; altSize 0: none
 
 	// The forced synchronous signal and what its siginfo and sigcontext
@@ -307,6 +313,55 @@ func recalcSigpending() {
 	if deliverable(t) != 0 {
 		atomic.OrUint64(&t.ThreadInfo.Flags, TIF_SIGPENDING)
 	}
+}
+
+// SetUserSigmask is Linux's set_user_sigmask, for a system call that
+// sleeps with a signal mask of its own (epoll_pwait): the current
+// thread's blocked mask is set for the rest of the call, and the mask it
+// had is saved, to come back when the call returns. Changing the mask
+// and sleeping are then one step for the program, so a signal that set
+// unblocks cannot slip in between them.
+//
+// RestoreSigmaskUnless puts the saved mask back, unless the call was
+// interrupted (it returns EINTR): then the signal that ended it is
+// delivered first, with the call's mask still in force, its frame saves
+// the old mask (sigmaskToSave), and the handler's rt_sigreturn restores
+// it. If no handler runs, the exit path restores it
+// (restoreSavedSigmask in doSignal and exitToTaskContextLoop). SYSCALL
+// context.
+func SetUserSigmask(set uint64) {
+	s := &Current().Signal
+	s.saved, s.restoreSaved = s.blocked, true
+	s.blocked = set &^ unblockable
+	recalcSigpending()
+}
+
+// RestoreSigmaskUnless: see SetUserSigmask.
+func RestoreSigmaskUnless(interrupted bool) {
+	if !interrupted {
+		restoreSavedSigmask()
+	}
+}
+
+// restoreSavedSigmask puts back a mask SetUserSigmask saved, if any,
+// and reports whether there was one.
+func restoreSavedSigmask() bool {
+	s := &Current().Signal
+	if !s.restoreSaved {
+		return false
+	}
+	s.blocked, s.restoreSaved = s.saved, false
+	recalcSigpending()
+	return true
+}
+
+// sigmaskToSave is the mask a signal frame saves for the handler's
+// return to restore (Linux's sigmask_to_save).
+func sigmaskToSave(s *SigTask) uint64 {
+	if s.restoreSaved {
+		return s.saved
+	}
+	return s.blocked
 }
 
 // How rt_sigprocmask changes the mask.

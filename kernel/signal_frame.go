@@ -170,9 +170,9 @@ func setupRtFrame(f *amd64.TrapFrame, sig int, code int32, a *Sigaction) bool {
 		m.Trapno, m.Err, m.CR2 = s.fault.trapno, s.fault.err, s.fault.addr
 		s.fault.sig = 0
 	}
-	m.Oldmask = s.blocked
+	m.Oldmask = sigmaskToSave(s)
 	m.Fpstate = fp
-	uc.Sigmask = s.blocked
+	uc.Sigmask = m.Oldmask
 	*(*[fxsaveSize]byte)(addr.Ptr(uintptr(fp))) = f.FPU
 
 	f.RDI = uint64(sig)
@@ -185,7 +185,10 @@ func setupRtFrame(f *amd64.TrapFrame, sig int, code int32, a *Sigaction) bool {
 	fpuInitImage(&f.FPU)
 
 	// signal_setup_done: block the action's mask and, unless
-	// SA_NODEFER, the signal itself while the handler runs.
+	// SA_NODEFER, the signal itself while the handler runs, on top of
+	// the mask in force (a call's own, if it set one: the frame has
+	// the one to go back to).
+	s.restoreSaved = false
 	s.blocked |= a.Mask
 	if a.Flags&SA_NODEFER == 0 {
 		s.blocked |= sigmask(sig)

@@ -352,6 +352,28 @@ func sysEpollPwait(f *amd64.TrapFrame) int64 {
 	if !accessOK(events, uintptr(max)*unsafe.Sizeof(epollEvent{}), true) {
 		return -EFAULT // ep_check_params: before any event is taken
 	}
+	// The signal mask to sleep with (epoll_pwait's fifth argument), as
+	// do_epoll_pwait: set around the wait, and restored after it unless
+	// a signal interrupted it (kernel.SetUserSigmask).
+	if mask := uintptr(f.R8); mask != 0 {
+		if f.R9 != sigsetSize {
+			return -EINVAL
+		}
+		set, ok := getUser64(mask)
+		if !ok {
+			return -EFAULT
+		}
+		kernel.SetUserSigmask(set)
+		r := epollWait(epf, events, max, timeout)
+		kernel.RestoreSigmaskUnless(r == -EINTR)
+		return r
+	}
+	return epollWait(epf, events, max, timeout)
+}
+
+// epollWait is epoll_wait: up to max ready events of the instance in
+// epf to events, waiting up to timeout ms (-1: for ever) for the first.
+func epollWait(epf *file, events uintptr, max int, timeout int64) int64 {
 	var buf [epollBatch]epollEvent
 	out := buf[:min(max, epollBatch)]
 	n := 0

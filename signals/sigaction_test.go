@@ -49,6 +49,19 @@ func withRawHandler(t *testing.T, flags, mask uint64, fn func()) {
 	fn()
 }
 
+// roomBelow grows the goroutine's stack, so that a signal frame built
+// below its stack pointer (a handler without SA_ONSTACK runs on the
+// interrupted stack, as on Linux) stays inside it: the frame and the red
+// zone take about 1.2 KB, which a fresh goroutine stack may not have left,
+// and below it lies another goroutine's stack.
+//
+//go:noinline
+func roomBelow(i int) byte {
+	var b [16 << 10]byte
+	b[i] = 1
+	return b[len(b)-1-i]
+}
+
 func blockedMask() uint64 {
 	var m uint64
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0, 0, uintptr(unsafe.Pointer(&m)), 8, 0, 0)
@@ -94,6 +107,7 @@ func TestSigactionFlags(t *testing.T) {
 			before := blockedMask()
 			n := atomic.LoadUint64(&signals.RawCount)
 			var sp uintptr
+			roomBelow(0)
 			withRawHandler(t, tc.flags, bit(syscall.SIGWINCH), func() {
 				sp = uintptr(unsafe.Pointer(&sp))
 				selfSIGUSR2()
@@ -145,7 +159,10 @@ func TestFutexRestart(t *testing.T) {
 			tidc := make(chan int)
 			done := make(chan syscall.Errno)
 			n := atomic.LoadUint64(&signals.RawCount)
-			withRawHandler(t, tc.flags, 0, func() {
+			// SA_ONSTACK: the waiter is a fresh goroutine, whose
+			// small stack may have no room below it for a frame
+			// (roomBelow).
+			withRawHandler(t, tc.flags|saOnstack, 0, func() {
 				go func() {
 					runtime.LockOSThread()
 					defer runtime.UnlockOSThread()
