@@ -50,20 +50,3 @@ func Write(b []byte) {
 	}
 	lock.Unlock(fl)
 }
-
-// WriteString is Write for a string, without converting it (no allocation).
-func WriteString(s string) {
-	fl := lock.Lock()
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			com1.Tx('\r')
-		}
-		com1.Tx(s[i])
-	}
-	lock.Unlock(fl)
-}
-
-// ReadByte returns a received byte, if one is waiting.
-func ReadByte() (byte, bool) {
-	return com1.Rx(false)
-}

@@ -62,12 +62,6 @@ func (c *Completion) WaitForCompletionTimeout(ns int64) int64 {
 	return c.wait.waitEvent(c.TryWaitForCompletion, TASK_UNINTERRUPTIBLE, true, ns)
 }
 
-// WaitForCompletionInterruptible also ends on a signal: 0, or
-// -ERESTARTSYS (wait_for_completion_interruptible).
-func (c *Completion) WaitForCompletionInterruptible() int64 {
-	return c.wait.waitEvent(c.TryWaitForCompletion, TASK_INTERRUPTIBLE, true, -1)
-}
-
 // Reinit makes a used completion wait again (reinit_completion).
 func (c *Completion) Reinit() { c.done.Store(0) }
 

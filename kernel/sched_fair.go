@@ -122,11 +122,8 @@ func schedLatency() uint64   { return schedLatencyBase * tunableFactor() }
 func minGranularity() uint64 { return minGranularityBase * tunableFactor() }
 func wakeupGran() uint64     { return wakeupGranBase * tunableFactor() }
 
-// SchedLatency, MinGranularity and WakeupGranularity are the scaled
-// tunables in ns (for tests and the documentation).
-func SchedLatency() uint64      { return schedLatency() }
-func MinGranularity() uint64    { return minGranularity() }
-func WakeupGranularity() uint64 { return wakeupGran() }
+// SchedLatency is the scaled sched_latency in ns, for tests.
+func SchedLatency() uint64 { return schedLatency() }
 
 // taskOfNode is container_of for a run-queue node.
 func taskOfNode(n *rbtree.Node) *Task {

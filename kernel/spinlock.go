@@ -17,7 +17,9 @@ import (
 // lock that makes code SMP-safe makes it preempt-safe.
 //
 // It does not disable interrupts: data also touched by an interrupt
-// handler needs spin_lock_irqsave(). And a lock taken by one task must be
+// handler needs spin_lock_irqsave(), which is amd64.RawLock here (the
+// console's and the wait queues' locks): no SpinLock is shared with a
+// handler. And a lock taken by one task must be
 // released by the same task (seed text 002, rule 3): the owner is
 // recorded and a release by another task is reported.
 //
@@ -75,17 +77,6 @@ func (l *SpinLock) reportRecursion() {
 			S("): spin_lock() would wait for itself forever"))
 }
 
-// TryLock is spin_trylock(): take the lock if it is free, without spinning.
-func (l *SpinLock) TryLock() bool {
-	PreemptDisable()
-	if l.v.CompareAndSwap(0, 1) {
-		l.owner.Store(uintptr(refOf(Current())))
-		return true
-	}
-	PreemptEnable()
-	return false
-}
-
 // Unlock is spin_unlock(): release, then preempt_enable(), which is where
 // a preemption that became due while the lock was held happens.
 func (l *SpinLock) Unlock() {
@@ -109,26 +100,3 @@ func (l *SpinLock) reportWrongOwner(o taskRef) {
 	reportBugWith(BugWrongOwnerUnlock, "released by another task than the one that took it",
 		Pr(KERN_ERR).S("  lock ").S(l.name).S(" held by pid ").I(int64(o.ptr().Pid)))
 }
-
-// LockIRQSave is spin_lock_irqsave(): interrupts off on this CPU (which
-// also keeps the timer from preempting), then the lock. For data shared
-// with an interrupt handler.
-func (l *SpinLock) LockIRQSave() (flags uint64) {
-	flags = amd64.Flags()
-	amd64.Cli()
-	PreemptDisable()
-	l.acquire()
-	return flags
-}
-
-// UnlockIRQRestore is spin_unlock_irqrestore().
-func (l *SpinLock) UnlockIRQRestore(flags uint64) {
-	l.release()
-	if flags&amd64.FlagIF != 0 {
-		amd64.Sti()
-	}
-	PreemptEnable()
-}
-
-// IsLocked reports whether the lock is held by anyone.
-func (l *SpinLock) IsLocked() bool { return l.v.Load() != 0 }

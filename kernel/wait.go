@@ -23,7 +23,8 @@ import (
 // pointers (no write barrier may run under the lock, and wake-ups come
 // from interrupt context). The zero head is an empty queue.
 //
-// The protocol that makes a wake-up impossible to lose:
+// The protocol that makes a wake-up impossible to lose (every sleeper
+// here runs it through a wait_event loop, wait_event.go):
 //
 //	sleeper                          waker
 //	prepare_to_wait(wq, e, state)    make the condition true
@@ -143,36 +144,12 @@ func (wq *WaitQueueHead) checkEntry(e *WaitQueueEntry) {
 	}
 }
 
-// PrepareToWait queues e (if it is not queued yet) as a non-exclusive
-// waiter and sets the current task's state (prepare_to_wait).
-func (wq *WaitQueueHead) PrepareToWait(e *WaitQueueEntry, state int32) {
-	e.flags &^= WQ_FLAG_EXCLUSIVE
-	fl := wq.lock.Lock()
-	wq.checkEntry(e)
-	if e.head == 0 {
-		wq.addHead(e)
-	}
-	SetCurrentState(state)
-	wq.lock.Unlock(fl)
-}
-
-// PrepareToWaitExclusive is PrepareToWait for an exclusive waiter, queued
-// at the tail (prepare_to_wait_exclusive).
-func (wq *WaitQueueHead) PrepareToWaitExclusive(e *WaitQueueEntry, state int32) {
-	e.flags |= WQ_FLAG_EXCLUSIVE
-	fl := wq.lock.Lock()
-	wq.checkEntry(e)
-	if e.head == 0 {
-		wq.addTail(e)
-	}
-	SetCurrentState(state)
-	wq.lock.Unlock(fl)
-}
-
 // prepareToWaitEvent is Linux's prepare_to_wait_event, the step of the
-// wait_event loops: like PrepareToWait(Exclusive), except that, if
-// signals end the wait, an interruptible sleep with a signal pending is
-// not entered: e is taken off and -ERESTARTSYS returned.
+// wait_event loops and this kernel's only prepare_to_wait: it queues e
+// (at the tail if it is exclusive, prepare_to_wait_exclusive, else at the
+// head) and sets the task's state, except that, if signals end the wait,
+// an interruptible sleep with a signal pending is not entered: e is taken
+// off and -ERESTARTSYS returned.
 func (wq *WaitQueueHead) prepareToWaitEvent(e *WaitQueueEntry, state int32, signals bool) int64 {
 	fl := wq.lock.Lock()
 	wq.checkEntry(e)
@@ -247,12 +224,6 @@ func (wq *WaitQueueHead) WakeUpNr(n int) int {
 	woken := wq.wakeUpLocked(n)
 	wq.lock.Unlock(fl)
 	return woken
-}
-
-// WaitQueueActive reports whether anyone waits on wq (waitqueue_active);
-// a hint unless the caller holds what the waiters check.
-func (wq *WaitQueueHead) WaitQueueActive() bool {
-	return atomic.LoadUintptr(&wq.first) != 0
 }
 
 // Waiters counts the entries on wq (for tests and reports).

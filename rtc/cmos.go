@@ -90,15 +90,3 @@ func (t Time) Unix() int64 {
 	days := era*146097 + doe - 719468
 	return days*86400 + int64(t.Hour)*3600 + int64(t.Minute)*60 + int64(t.Second)
 }
-
-// WaitSecondEdge spins until the clock's seconds value changes and
-// returns the new value: the start of a second, as exactly as polling
-// can find it.
-func WaitSecondEdge() int {
-	s := Read().Second
-	for {
-		if n := Read().Second; n != s {
-			return n
-		}
-	}
-}

@@ -5,7 +5,6 @@ package tmpfs
 const (
 	EPERM        = 1
 	ENOENT       = 2
-	EBADF        = 9
 	ENOMEM       = 12
 	EBUSY        = 16
 	EEXIST       = 17

@@ -14,6 +14,3 @@ import "unsafe"
 func Ptr(a uintptr) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&a))
 }
-
-// Of returns the address of p.
-func Of(p unsafe.Pointer) uintptr { return uintptr(p) }
