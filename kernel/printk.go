@@ -26,6 +26,10 @@ import (
 // ends in '\' with the next one to get the message back. Pieces are
 // printed as the message is built, so a message is best built in one
 // expression that ends in Emit.
+
+// The levels, all of Linux's (include/linux/kern_levels.h): loglevel= and
+// the console compare them as numbers, so every one has its meaning even
+// where no message of the kernel's uses it (KERN_ALERT, KERN_CRIT).
 const (
 	KERN_EMERG   = 0
 	KERN_ALERT   = 1

@@ -34,6 +34,9 @@ import (
 // Any context unless a function says otherwise; no allocation.
 
 // Signal numbers (x86-64, Linux's arch/x86/include/uapi/asm/signal.h).
+// The table is whole: the kernel names the signals it raises or treats
+// specially; the others reach it only as numbers from user programs
+// (kill, sigaction), and signalNames prints them all.
 const (
 	SIGHUP    = 1
 	SIGINT    = 2
@@ -72,7 +75,7 @@ const (
 
 // sigaction flags and special handlers.
 const (
-	SA_SIGINFO   = 0x4
+	SA_SIGINFO   = 0x4 // always in effect: every handler gets siginfo and ucontext (signal_frame.go)
 	SA_RESTORER  = 0x04000000
 	SA_ONSTACK   = 0x08000000
 	SA_RESTART   = 0x10000000
@@ -95,7 +98,6 @@ const (
 	FPE_FLTINV  = 7
 	ILL_ILLOPN  = 2
 	BUS_ADRALN  = 1
-	TRAP_BRKPT  = 1
 )
 
 // sigaltstack flags and the smallest stack it accepts.

@@ -42,12 +42,9 @@ var openFiles [maxOpenFiles]openFile // entries and refs under files.lock
 
 // errno values first needed by the file system calls.
 const (
-	ENXIO        = 6
 	EACCES       = 13
 	ENOTDIR      = 20
-	EISDIR       = 21
 	ENFILE       = 23
-	EFBIG        = 27
 	ERANGE       = 34
 	ENAMETOOLONG = 36
 	EOPNOTSUPP   = 95
@@ -82,12 +79,6 @@ const (
 	PATH_MAX = 4096
 
 	atFdcwd = 0xffffffffffffff9c // AT_FDCWD as the register holds it
-
-	SEEK_SET  = 0
-	SEEK_CUR  = 1
-	SEEK_END  = 2
-	SEEK_DATA = 3
-	SEEK_HOLE = 4
 
 	F_DUPFD         = 0
 	F_DUPFD_CLOEXEC = 1030

@@ -45,7 +45,7 @@ const (
 	FUTEX_WAKE           = 1
 	FUTEX_WAIT_BITSET    = 9
 	FUTEX_WAKE_BITSET    = 10
-	FUTEX_PRIVATE_FLAG   = 128
+	FUTEX_PRIVATE_FLAG   = 128 // named for FUTEX_CMD_MASK, which drops it: one address space
 	FUTEX_CLOCK_REALTIME = 256
 	FUTEX_CMD_MASK       = 0x7f // op without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
 

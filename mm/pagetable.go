@@ -27,8 +27,8 @@ const (
 	PTE_W   = 1 << 1 // writable
 	PTE_PWT = 1 << 3
 	PTE_PCD = 1 << 4 // cache disable, for MMIO
-	PTE_A   = 1 << 5
-	PTE_D   = 1 << 6
+	PTE_A   = 1 << 5 // accessed: set by the CPU, read by no one here (no page reclaim)
+	PTE_D   = 1 << 6 // dirty: set by the CPU, read by no one here (no writeback)
 	PTE_PS  = 1 << 7 // 2 MiB / 1 GiB page at PD / PDPT level
 	PTE_NX  = 1 << 63
 

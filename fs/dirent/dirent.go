@@ -15,10 +15,9 @@ import "encoding/binary"
 
 // File types for d_type.
 const (
-	DT_UNKNOWN = 0
-	DT_DIR     = 4
-	DT_REG     = 8
-	DT_LNK     = 10
+	DT_DIR = 4
+	DT_REG = 8
+	DT_LNK = 10
 )
 
 const header = 19

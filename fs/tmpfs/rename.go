@@ -23,7 +23,6 @@ package tmpfs
 const (
 	RENAME_NOREPLACE = 1
 	RENAME_EXCHANGE  = 2
-	RENAME_WHITEOUT  = 4
 )
 
 // Rename renames oldpath (relative to olddir) to newpath (relative to
