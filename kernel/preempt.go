@@ -70,8 +70,6 @@ func PreemptCount() uint32 { return Current().ThreadInfo.PreemptCount }
 // Hardirq and softirq depth, and the tests built on them.
 func hardirqCount() uint32 { return PreemptCount() & HARDIRQ_MASK }
 
-func softirqCount() uint32 { return PreemptCount() & SOFTIRQ_MASK }
-
 // InIRQ reports whether we are in a hardware interrupt handler.
 func InIRQ() bool { return hardirqCount() != 0 }
 

@@ -45,6 +45,3 @@ var _ [varsStart - unsafe.Sizeof(amd64.CPULocal{})]byte
 func CPULocal(cpu int) *amd64.CPULocal {
 	return (*amd64.CPULocal)(unsafe.Pointer(&areas[cpu].b[0]))
 }
-
-// areaBase returns the address of CPU cpu's area.
-func areaBase(cpu int) uintptr { return uintptr(unsafe.Pointer(&areas[cpu].b[0])) }
