@@ -75,7 +75,7 @@ func start(magic, info uintptr) {
 		kernel.Pr(kernel.KERN_EMERG).S("boot: no memory for the idle task").Emit()
 		kernel.PanicEnd(kernel.EndOutOfMemory)
 	}
-	kernel.InstallTrapHooks()
+	installHooks()
 	linux.Init()
 	kernel.InitIRQBootCPU(kernel.HZ)
 	linux.InitDevices()

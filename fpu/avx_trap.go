@@ -23,8 +23,8 @@ import (
 // preemption off, on a kernel stack) the BUG is reported here with the
 // raw bytes, and the oops that follows ends the machine.
 
-// invalidOpcode is kernel.InvalidOpcodeHook.
-func invalidOpcode(f *amd64.TrapFrame) bool {
+// InvalidOpcode is kernel.InvalidOpcodeHook (boot/hooks.go installs it).
+func InvalidOpcode(f *amd64.TrapFrame) bool {
 	if !features.AVX {
 		return false // not an AVX CPU: an ordinary invalid opcode
 	}

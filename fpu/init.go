@@ -33,7 +33,6 @@ const (
 func BootInit() {
 	Detect()
 	InitCPU()
-	kernel.InvalidOpcodeHook = invalidOpcode
 	bootBanner()
 }
 

@@ -28,7 +28,8 @@ const ClockShift = 32
 
 // UpdateVsyscall, when set, is called after every change of the clock's
 // parameters, as Linux's timekeeping_update() calls update_vsyscall():
-// the vDSO's data page must follow the kernel's clock.
+// the vDSO's data page must follow the kernel's clock. It is
+// vdso.UpdateVsyscall, which boot/hooks.go installs (vdso imports kernel).
 var UpdateVsyscall func()
 
 func clockChanged() {

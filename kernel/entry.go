@@ -12,7 +12,7 @@ import (
 // one place (Linux's kernel/entry/common.c).
 //
 // arch/amd64 saves the interrupted state in a TrapFrame and calls
-// handleTrap on the task's kernel stack. handleTrap does the entry's one
+// HandleTrap on the task's kernel stack. HandleTrap does the entry's one
 // job (the system call, the exception, the device interrupt) and then
 // decides how to go back, which is this file's subject.
 //
@@ -61,8 +61,9 @@ const (
 	fromException
 )
 
-// handleTrap is the dispatcher behind every entry (amd64.TrapHook).
-func handleTrap(f *amd64.TrapFrame) {
+// HandleTrap is the dispatcher behind every entry (amd64.TrapHook, which
+// boot/hooks.go installs).
+func HandleTrap(f *amd64.TrapFrame) {
 	switch {
 	case f.Vector == amd64.VecSyscall:
 		doSyscall(f)

@@ -17,9 +17,6 @@ func DoExit(code int32) {
 	t := Current()
 	t.ExitCode = code
 	t.exited = true
-	if exitHook != nil {
-		exitHook(t)
-	}
 	PreemptDisable()
 	rq := thisRQ()
 	fl := rq.lock.Lock()
@@ -32,9 +29,6 @@ func DoExit(code int32) {
 		schedule()
 	}
 }
-
-// exitHook lets the kthread layer check a task on its way out.
-var exitHook func(t *Task)
 
 // CheckExitPreemptCount holds the program's exit to the rule a kthread's
 // return is held to (kthread.go): the task that calls exit_group, which

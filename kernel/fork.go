@@ -95,10 +95,10 @@ func copyFPUImage(f *amd64.TrapFrame, area uintptr) {
 	f.FPU = *src
 }
 
-// forkTail runs first in every new task (arch ForkTailHook): it finishes
+// ForkTail runs first in every new task (amd64.ForkTailHook, which boot/hooks.go installs): it finishes
 // the switch that brought the task here. Interrupts stay off until the
 // frame is unwound: the run-queue lock is released with them off.
-func forkTail() {
+func ForkTail() {
 	rq := thisRQ()
 	rq.lockFlags = 0
 	finishSwitch()

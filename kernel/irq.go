@@ -16,11 +16,11 @@ import (
 //
 // A timer interrupt, as the calls read: the vector's stub and trapCommon
 // (arch/amd64/entry_amd64.s) build the frame, amd64.trap calls
-// handleTrap (entry.go), which calls handleIRQ here; handleIRQ enters
+// HandleTrap (entry.go), which calls handleIRQ here; handleIRQ enters
 // hardirq context and calls the timer's handler, timerInterrupt, which
 // runs hrtimerInterrupt (hrtimer.go) and, among the expired timers, the
 // scheduler tick (tick_sched.go, tick.go); then EOI and irq_exit, and
-// handleTrap goes back out through irqentryExit (entry.go), where
+// HandleTrap goes back out through irqentryExit (entry.go), where
 // preempt_schedule_irq may run.
 //
 // Interrupt context: everything reached from handleIRQ runs in hardirq

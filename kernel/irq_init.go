@@ -6,7 +6,6 @@ import (
 	"gopreempt/dev/ioapic"
 	"gopreempt/dev/lapic"
 	"gopreempt/dev/pic"
-	"gopreempt/mm"
 )
 
 // Bringing up interrupts on a CPU (Linux's init_IRQ, apic_intr_mode_init
@@ -26,7 +25,6 @@ func InitIRQBootCPU(hz int) {
 	RequestIRQ(amd64.VecTimer, timerInterrupt)
 	RequestIRQ(amd64.VecResched, ReschedIPI) // the work is on the return path
 	RequestIRQ(amd64.VecTLB, tlbInterrupt)
-	mm.TLBShootdown = flushTLBAll
 	HZ = hz
 	clockeventsSetup()
 }

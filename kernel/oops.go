@@ -22,10 +22,6 @@ import (
 //
 // Exception context: no allocation.
 
-// OopsInTaskHook, when set, may take over the rest of the report in task
-// context; it returns false if it cannot (oops_task.go).
-var OopsInTaskHook func(f *amd64.TrapFrame, why string) bool
-
 var oopsing uint32
 
 func oops(f *amd64.TrapFrame, why string) {
@@ -64,7 +60,7 @@ func oops(f *amd64.TrapFrame, why string) {
 		Pr(KERN_EMERG).S("  [<0x").X16(*(*uint64)(addr.Ptr(uintptr(f.RSP)))).S(">] (return address at RSP)").Emit()
 	}
 	backtrace(uintptr(f.RBP), 32)
-	if OopsInTaskHook != nil && !fetch && OopsInTaskHook(f, why) {
+	if !fetch && oopsInTask(f, why) {
 		return // finished in task context, which ends the machine
 	}
 	endOops()

@@ -15,15 +15,19 @@ var oopsWhy struct {
 	n int
 }
 
-var oopsReportID int
+// oopsReportID is the report's registration, -1 until this package's
+// init has run: an oops before the runtime starts has no goroutine to
+// finish on.
+var oopsReportID = -1
 
-func init() {
-	oopsReportID = RegisterTaskReport(oopsReport)
-	OopsInTaskHook = oopsInTaskHook
-}
+func init() { oopsReportID = RegisterTaskReport(oopsReport) }
 
-// oopsInTaskHook is OopsInTaskHook. Exception context.
-func oopsInTaskHook(f *amd64.TrapFrame, why string) bool {
+// oopsInTask takes over the rest of the report in task context, or
+// returns false if it cannot (oops.go calls it). Exception context.
+func oopsInTask(f *amd64.TrapFrame, why string) bool {
+	if oopsReportID < 0 {
+		return false
+	}
 	oopsWhy.n = copy(oopsWhy.b[:], why)
 	return FinishInTask(f, oopsReportID)
 }

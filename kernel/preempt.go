@@ -1,11 +1,9 @@
 package kernel
 
 import (
-	"unsafe"
 	_ "unsafe" // for go:linkname
 
 	"gopreempt/arch/amd64"
-	"gopreempt/mm"
 	"gopreempt/trace"
 )
 
@@ -88,19 +86,13 @@ func InAtomic() bool { return PreemptCount()&^PREEMPT_ACTIVE != 0 }
 // for the runtime's procPin. Any context.
 func inKernelContext() bool { return !onGoroutineStack() }
 
-// onGoroutineStack reports whether the caller runs on a goroutine. Every
-// stack the Go runtime runs on, m0's initial stack included (boot/
-// initstack.go), is memory it mapped, between mm.UserBase and mm.UserTop;
-// no kernel stack is there (mm/kstack.go, and the boot stack is in the
-// kernel image). So one comparison of the stack pointer says it, without
-// asking which task is current.
+// onGoroutineStack reports whether the caller runs on a goroutine: one
+// comparison of the stack pointer with the runtime's address range,
+// without asking which task is current (amd64.OnGoroutineStack, where
+// goroutine pinning lives).
 //
 //go:nosplit
-func onGoroutineStack() bool {
-	var probe byte
-	sp := uintptr(unsafe.Pointer(&probe))
-	return sp-mm.UserBase < mm.UserTop-mm.UserBase
-}
+func onGoroutineStack() bool { return amd64.OnGoroutineStack() }
 
 // PreemptDisable makes the current task non-preemptible until the matching
 // PreemptEnable. It nests: n disables need n enables.
@@ -135,21 +127,6 @@ func PreemptDisable() {
 	if trace.On(trace.Preempt) && ti.PreemptCount&PREEMPT_MASK == PREEMPT_OFFSET {
 		preemptOffBegins(t, callerPC(amd64.FramePointer()))
 	}
-}
-
-// pinGoroutine pins the calling goroutine to its thread and keeps the Go
-// scheduler from stopping it (runtime.procPin), if the caller runs in task
-// context, and reports whether it did; procUnpin undoes it. In kernel
-// context, and before the first task exists, there is no goroutine to pin.
-// A raw lock or local_irq_save() in task context pins through it
-// (amd64.PinTask, set in hooks.go); preempt_disable() makes the same test
-// inline. Any context.
-func pinGoroutine() bool {
-	if Current() == nil || inKernelContext() {
-		return false
-	}
-	procPin()
-	return true
 }
 
 // PreemptEnableNoResched undoes one PreemptDisable without checking for a

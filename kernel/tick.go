@@ -47,6 +47,7 @@ func schedulerTick() {
 	rq.lock.Unlock(fl)
 }
 
-// TickHook, when set, runs at the end of every tick in hardirq context
-// (tests use it to observe the interrupt's preempt_count).
+// TickHook, when set, runs at the end of every tick in hardirq context.
+// It is a test instrument, not a connection between layers: only tests set
+// it (to run code in the timer interrupt), and boot leaves it nil.
 var TickHook func()

@@ -19,9 +19,10 @@ import (
 // CPUs shooting down at once serve each other.
 //
 // mm decides when (before it reuses a frame or a stack slot) and calls
-// this through mm.TLBShootdown: mm sits below the kernel, and the
+// this through mm.TLBShootdown (boot/hooks.go installs it): mm sits below
+// the kernel, which needs it for page faults and stacks, and the
 // shootdown needs preempt_disable and the online CPUs, which are the
-// kernel's.
+// kernel's. The shootdown calls the IPI sender directly.
 
 var tlb struct {
 	busy atomic.Uint32
@@ -33,7 +34,7 @@ func tlbInterrupt() {
 	tlb.acks.Add(1)
 }
 
-// flushTLBAll flushes the TLBs of every online CPU, this one included.
+// FlushTLBAll flushes the TLBs of every online CPU, this one included.
 // The caller is not necessarily the CPU that unmapped the pages: a dead
 // task's stack is unmapped (with INVLPG there) by whichever CPU reaps it,
 // and the slot is recycled later by whichever CPU next needs a stack. If
@@ -44,7 +45,7 @@ func tlbInterrupt() {
 // Preemption is off throughout: a caller moved to another CPU between
 // its own flush and the IPI would leave that CPU out of both.
 // Kernel context, interrupts on.
-func flushTLBAll() {
+func FlushTLBAll() {
 	PreemptDisable()
 	defer PreemptEnable()
 	amd64.WriteCR3(amd64.ReadCR3())

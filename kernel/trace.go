@@ -15,25 +15,21 @@ import (
 // recorded where they happen, one line each (schedule.go, wake.go,
 // tick.go, preempt.go, preempt_schedule.go, and irq and fpu).
 
-func init() {
-	trace.Setup(OnlineCPUs, TSCFrequency, traceTaskNames)
-	trace.SetCurrentPid(tracePid)
-}
-
-// tracePid is the running task's pid, for the latency tracers. Any
-// context.
+// TracePid is the running task's pid, for the latency tracers
+// (trace.SetCurrentPid, installed by boot/hooks.go). Any context.
 //
 //go:nosplit
-func tracePid() int32 {
+func TracePid() int32 {
 	if t := Current(); t != nil {
 		return t.Pid
 	}
 	return -1
 }
 
-// traceTaskNames walks the live tasks' names for the trace's header.
+// TraceTaskNames walks the live tasks' names for the trace's header
+// (trace.Setup, installed by boot/hooks.go).
 // Task context.
-func traceTaskNames(fn func(pid int32, name []byte)) {
+func TraceTaskNames(fn func(pid int32, name []byte)) {
 	ForEachTask(func(t *Task) {
 		n := 0
 		for n < len(t.Name) && t.Name[n] != 0 {

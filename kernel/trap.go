@@ -12,12 +12,13 @@ import (
 // Exception context: this file must not allocate, write heap pointers or
 // grow its stack beyond the kernel stack. It runs with interrupts off.
 
-// SyscallHook handles a system call (the linux package sets it).
+// SyscallHook handles a system call: linux.Dispatch, which boot/hooks.go
+// installs (linux imports kernel).
 var SyscallHook func(f *amd64.TrapFrame)
 
 // InvalidOpcodeHook, when set, looks at an invalid-opcode exception (#UD)
-// first and returns true if it has dealt with it. The fpu package sets it
-// to recognise AVX instructions outside kernel_fpu_begin/end, which raise
+// first and returns true if it has dealt with it: fpu.InvalidOpcode, which
+// boot/hooks.go installs (fpu imports kernel). It recognises AVX instructions outside kernel_fpu_begin/end, which raise
 // #UD because XCR0 lacks YMM there; everything else remains an oops.
 var InvalidOpcodeHook func(f *amd64.TrapFrame) bool
 

@@ -106,7 +106,6 @@ func FillRandom(b []byte) {
 func Init() {
 	setupFiles()
 	SetupTable()
-	Install()
 }
 
 // InitDevices wires the devices behind files (after the interrupt

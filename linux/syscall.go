@@ -71,9 +71,6 @@ func unknown(nr uint64) int64 {
 	return -ENOSYS
 }
 
-// Install connects Dispatch to the kernel's entry path.
-func Install() { kernel.SyscallHook = Dispatch }
-
 // userBytes returns the caller's memory [p, p+n) as a slice. No copy:
 // the runtime's memory is in the one address space.
 func userBytes(p uintptr, n int) []byte {

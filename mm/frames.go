@@ -155,8 +155,8 @@ func zeroPage(pa uint64) {
 }
 
 // Fatal is how mm reports a condition it cannot survive (a corrupted
-// allocator). mm is below the kernel and cannot call it, so the kernel
-// sets this at boot to kernel.KernelPanic, which prints the message and a
+// allocator). mm is below the kernel and cannot call it, so boot
+// (boot/hooks.go) sets this to kernel.KernelPanic, which prints the message and a
 // backtrace and ends the machine as panic= says (kernel/panic.go). Before
 // that, fatal halts the CPU without a word.
 var Fatal func(msg string, v uint64)

@@ -10,11 +10,12 @@ import "gopreempt/arch/amd64"
 // attached page by page when the page is first touched (fault.go), and
 // returned by munmap and MADV_DONTNEED. Reserving 1 GiB costs nothing.
 
-// The range handed out to the runtime. The low bound keeps clear of the
-// identity map; the high bound is Linux's usual user-space top.
+// The range handed out to the runtime (arch/amd64/pin.go, which tells a
+// goroutine's stack by it). The low bound keeps clear of the identity
+// map; the high bound is Linux's usual user-space top.
 const (
-	UserBase = 1 << 32
-	UserTop  = 0x7fff_ffff_f000
+	UserBase = amd64.UserBase
+	UserTop  = amd64.UserTop
 	mmapTop  = 0x7f00_0000_0000 // where address-less mmap starts, going down
 )
 
@@ -331,8 +332,9 @@ var zombies struct {
 	leaked uint64
 }
 
-// TLBShootdown, when set (on SMP), makes every other CPU flush its TLB
-// and returns when they all have. It is called with interrupts on and no
+// TLBShootdown makes every CPU flush its TLB and returns when they all
+// have: kernel.FlushTLBAll, which boot/hooks.go installs (the shootdown
+// needs preempt_disable and the online CPUs, which are the kernel's). It is called with interrupts on and no
 // lock held, because the other CPUs may be spinning on a lock with
 // interrupts off and must be able to get there first (SDM Vol. 3A,
 // 4.10.5: propagation of paging-structure changes to other processors).

@@ -80,7 +80,7 @@ var (
 )
 
 // What the tracer needs from the kernel, which imports it (set once at
-// boot by the kernel's trace glue, kernel/trace.go).
+// boot by boot/hooks.go).
 var (
 	numCPUs   = func() int { return 1 }
 	tscHz     = func() uint64 { return 0 }

@@ -87,7 +87,7 @@ var (
 )
 
 // currentPid names the running task for edges whose hook does not know
-// it (interrupts); the kernel sets it (kernel/trace.go).
+// it (interrupts): kernel.TracePid, installed by boot/hooks.go.
 var currentPid = func() int32 { return -1 }
 
 // SetCurrentPid installs the kernel's current-pid function: nosplit-safe,

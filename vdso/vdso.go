@@ -73,8 +73,7 @@ func Init() {
 	}
 	vvarPA = data
 	vvar().getcpuMode = getcpuMode()
-	kernel.UpdateVsyscall = updateVsyscall
-	updateVsyscall()
+	UpdateVsyscall()
 	base = va + mm.PageSize
 	how := "the getcpu system call"
 	if vvar().getcpuMode != 0 {

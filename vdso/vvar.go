@@ -57,10 +57,15 @@ var (
 
 func vvar() *vdsoData { return (*vdsoData)(addr.Ptr(uintptr(vvarPA))) }
 
-// updateVsyscall copies the kernel's clock parameters into the data page
-// (Linux's update_vsyscall). It is kernel.UpdateVsyscall; it may run
-// with interrupts off and before the runtime starts: no allocation.
-func updateVsyscall() {
+// UpdateVsyscall copies the kernel's clock parameters into the data page
+// (Linux's update_vsyscall). It is kernel.UpdateVsyscall (boot/hooks.go
+// installs it); it may run with interrupts off and before the runtime
+// starts: no allocation. Until Init has mapped the data page there is
+// nothing to update: Init copies the parameters once it has.
+func UpdateVsyscall() {
+	if vvarPA == 0 {
+		return
+	}
 	tsc0, mult, bootReal := kernel.ClockParams()
 	fl := vvarLock.Lock()
 	d := vvar()

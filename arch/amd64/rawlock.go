@@ -16,7 +16,7 @@ import "sync/atomic"
 // the Go scheduler may still stop the goroutine at any function call and
 // park its thread, which would then sleep holding the lock while other
 // CPUs spin on it with their interrupts off, for good. So Lock also pins
-// the goroutine there (PinTask, which the kernel provides), and Unlock
+// the goroutine there (PinTask, pin.go), and Unlock
 // unpins it; the flags word carries the fact.
 type RawLock struct {
 	v atomic.Uint32
@@ -46,7 +46,7 @@ func (l *RawLock) Unlock(flags uint64) {
 func IrqSave() (flags uint64) {
 	flags = Flags()
 	Cli()
-	if PinTask != nil && PinTask() {
+	if PinTask() {
 		flags |= flagPinned
 	}
 	return flags
@@ -62,15 +62,6 @@ func IrqRestore(flags uint64) {
 		Sti()
 	}
 }
-
-// PinTask pins the calling goroutine to its thread and keeps the Go
-// scheduler from stopping it, if the caller runs in task context, and
-// reports whether it did; UnpinTask undoes it. The kernel sets both at
-// boot (runtime.procPin and procUnpin).
-var (
-	PinTask   func() bool
-	UnpinTask func()
-)
 
 // flagPinned marks, in the flags Lock returns, that Lock pinned the
 // goroutine. RFLAGS bit 63 is reserved (always 0), so it cannot clash.

@@ -4,7 +4,7 @@ import "gopreempt/internal/addr"
 
 // The Go side of the entry code. trap and forkTail are called from
 // entry_amd64.s on the task's kernel stack, in kernel context, and hand
-// over to the kernel through hooks that the boot code sets once, before
+// over to the kernel through hooks that boot/hooks.go sets once, before
 // the first interrupt is enabled (arch cannot import kernel).
 
 // TrapHook handles every interrupt, exception and system call. It runs in
