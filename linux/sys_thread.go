@@ -124,6 +124,30 @@ func sysSchedGetaffinity(f *amd64.TrapFrame) int64 {
 	return 8
 }
 
+// sched_setaffinity for the calling thread (pid 0 or its own thread id):
+// it runs only on the online CPUs of the first 64 bits of the mask, and
+// moves before the call returns if its CPU is not among them. Other
+// threads' affinity is not settable (-ESRCH); the runtime never asks.
+func sysSchedSetaffinity(f *amd64.TrapFrame) int64 {
+	pid, size, mask := int32(f.RDI), int(f.RSI), uintptr(f.RDX)
+	t := kernel.Current()
+	if pid != 0 && pid != t.Pid {
+		return -ESRCH
+	}
+	if size < 8 {
+		return -EINVAL
+	}
+	if _, ok := userSlice(mask, 8, false); !ok {
+		return -EFAULT
+	}
+	bits := *userU64(mask) & (1<<uint(kernel.OnlineCPUs()) - 1)
+	if bits == 0 {
+		return -EINVAL
+	}
+	kernel.SetCPUsAllowed(t, bits)
+	return 0
+}
+
 // arch_prctl(ARCH_SET_FS): the runtime's settls. The FS base goes in the
 // frame, from which the exit path loads it.
 func sysArchPrctl(f *amd64.TrapFrame) int64 {

@@ -56,6 +56,7 @@ const (
 	SYS_gettid            = 186
 	SYS_tkill             = 200
 	SYS_futex             = 202
+	SYS_sched_setaffinity = 203
 	SYS_sched_getaffinity = 204
 	SYS_getdents64        = 217
 	SYS_set_tid_address   = 218
@@ -144,6 +145,7 @@ func SetupTable() {
 	table[SYS_gettid] = sysGettid
 	table[SYS_tkill] = sysTkill
 	table[SYS_futex] = sysFutex
+	table[SYS_sched_setaffinity] = sysSchedSetaffinity
 	table[SYS_sched_getaffinity] = sysSchedGetaffinity
 	table[SYS_set_tid_address] = sysSetTidAddress
 	table[SYS_clock_gettime] = sysClockGettime

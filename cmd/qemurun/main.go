@@ -19,7 +19,9 @@
 // or svm, else tcg, and tcg again if KVM cannot run the kernel: accel.go),
 // GOPREEMPT_TIMEOUT, GOPREEMPT_GDB (as -gdb: wait for gdb, gdb.go),
 // GOPREEMPT_TRACE (a file for the second serial port, where the kernel
-// writes its event trace: docs/tracing.md).
+// writes its event trace: docs/tracing.md), GOPREEMPT_ICOUNT (QEMU's
+// -icount shift: 0 counts guest instructions as nanoseconds, for
+// benchmarks that must not depend on the host's load; TCG only).
 package main
 
 import (

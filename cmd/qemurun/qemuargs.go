@@ -13,6 +13,12 @@ type qemuConfig struct {
 	// Trace is the file the kernel's trace port (COM2) is written to,
 	// $GOPREEMPT_TRACE; "" leaves COM2 unconnected.
 	Trace string
+	// ICount is QEMU's -icount shift, $GOPREEMPT_ICOUNT: "" runs in real
+	// time; "0" makes one guest instruction one nanosecond of guest time,
+	// so that time measured inside the guest counts instructions, whatever
+	// the host's load (TCG only; QEMU then runs the CPUs in turn on one
+	// host thread).
+	ICount string
 	// KVMFallback is set when KVM was chosen automatically: if it cannot
 	// run the kernel, the run is repeated under TCG with -cpu TCGCPU
 	// (accel.go).
@@ -50,6 +56,7 @@ func configFromEnv(getenv func(string) string, host kvmHost) (cfg qemuConfig, no
 		KVMFallback: accel.Auto,
 		TCGCPU:      or("GOPREEMPT_CPU", cpuModel("tcg")),
 		Trace:       getenv("GOPREEMPT_TRACE"),
+		ICount:      getenv("GOPREEMPT_ICOUNT"),
 	}, accel.Note, nil
 }
 
@@ -82,6 +89,9 @@ func qemuArgs(c qemuConfig) []string {
 	if c.Trace != "" {
 		// COM2 is the event tracer's port (trace/drain.go): a file.
 		args = append(args, "-serial", "file:"+c.Trace)
+	}
+	if c.ICount != "" {
+		args = append(args, "-icount", "shift="+c.ICount)
 	}
 	return append(args, gdbArgs(c.GDB)...)
 }

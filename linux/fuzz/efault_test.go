@@ -60,6 +60,7 @@ func TestEFAULT(t *testing.T) {
 			return sys(sysFutex, shared.scratch+64, 128, 0, b)
 		}},
 		{"sched_getaffinity", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysGetaffinity, 0, 8, b) }},
+		{"sched_setaffinity", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysSetaffinity, 0, 8, b) }},
 		{"rt_sigprocmask set", true, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysRtSigprocmask, 0, b, 0, 8) }},
 		{"rt_sigaction old", true, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysRtSigaction, 10, 0, b, 8) }},
 		{"rt_sigpending", false, func(b uintptr) (uintptr, uintptr, syscall.Errno) { return sys(sysRtSigpending, b, 8) }},

@@ -43,6 +43,7 @@ const (
 	sysGetuid, sysGetppid, sysRtSigpending            = 102, 110, 127
 	sysSigaltstack, sysPrctl, sysArchPrctl            = 131, 157, 158
 	sysGettid, sysTkill, sysFutex, sysGetaffinity     = 186, 200, 202, 204
+	sysSetaffinity                                    = 203
 	sysGetdents64, sysClockGettime, sysClockGetres    = 217, 228, 229
 	sysClockNanosleep, sysEpollCtl, sysTgkill         = 230, 233, 234
 	sysOpenat, sysMkdirat, sysNewfstatat, sysUnlinkat = 257, 258, 262, 263

@@ -1,0 +1,10 @@
+package kernel
+
+// CPU state for the cross-CPU wake-up tests (wakeup_ipi_test.go).
+
+// CPURunsIdle reports whether CPU cpu's current task is its idle task
+// (read without the lock: the test polls it as a precondition).
+func CPURunsIdle(cpu int) bool {
+	c := runqueues[cpu].curr.ptr()
+	return c != nil && c.kind == taskIdle
+}
