@@ -10,6 +10,10 @@ import "sync/atomic"
 // are exclusive, so that one event wakes one task.
 //
 // Complete is callable from any context; the waits may sleep.
+//
+// No kernel path waits for a one-shot event yet: the kernel-mode tests
+// (wait_test.go) use completions, as the primitive Linux's drivers and
+// kthreads reach for first.
 type Completion struct {
 	done atomic.Uint32 // events not yet consumed; completeAll: all
 	wait WaitQueueHead

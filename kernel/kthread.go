@@ -105,7 +105,8 @@ func (k *Kthread) main(started chan struct{}) {
 func (k *Kthread) Task() *Task { return k.task.Load() }
 
 // Stats returns the kthread's scheduling statistics: live while it runs,
-// as they were when it returned once it is done.
+// as they were when it returned once it is done. For tests, which count
+// what the scheduler did to a kthread.
 func (k *Kthread) Stats() TaskStats {
 	select {
 	case <-k.done:
@@ -143,7 +144,8 @@ func KthreadStop(k *Kthread) {
 // Done is closed when the kthread's function has returned.
 func (k *Kthread) Done() <-chan struct{} { return k.done }
 
-// ExitPreemptCount is the preempt_count the kthread had when it returned.
+// ExitPreemptCount is the preempt_count the kthread had when it returned,
+// for the tests of the unbalanced-exit check.
 func (k *Kthread) ExitPreemptCount() uint32 { return k.exitPC }
 
 // SetNice sets a task's nice value (set_user_nice): the scheduler gives

@@ -7,6 +7,10 @@ import "sync/atomic"
 // across code that sleeps, and it may only be taken where sleeping is
 // allowed (might_sleep). Like a spinlock it belongs to the task that took
 // it: a release by another task is reported (seed text 002, rule 3).
+//
+// No kernel path holds a lock across a sleep yet, so only the kernel-mode
+// tests take a Mutex (debug_test.go: might_sleep under a spinlock, the
+// owner check).
 type Mutex struct {
 	state atomic.Uint32
 	owner atomic.Uintptr

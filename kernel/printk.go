@@ -179,7 +179,8 @@ func (m Msg) X16(v uint64) Msg {
 // not (tests look for floods).
 var printkEmitted [KERN_DEBUG + 1]atomic.Uint64
 
-// PrintkCount returns how many messages at level have been emitted.
+// PrintkCount returns how many messages at level have been emitted (for
+// tests).
 func PrintkCount(level int) uint64 { return printkEmitted[level&KERN_DEBUG].Load() }
 
 // Emit prints the message followed by a newline if the level passes.

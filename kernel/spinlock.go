@@ -39,6 +39,8 @@ type SpinLock struct {
 }
 
 // NewSpinLock returns a named lock (the name appears in BUG reports).
+// The kernel's own locks are zero values in BSS (tmpfs's, for one); tests
+// and test programs (tests/system/testdata/spinrecursion) name theirs.
 func NewSpinLock(name string) *SpinLock { return &SpinLock{name: name} }
 
 // Lock is spin_lock(): disable preemption, then spin until the lock is ours.

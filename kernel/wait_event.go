@@ -62,7 +62,9 @@ func (wq *WaitQueueHead) WaitEventInterruptibleExclusive(cond func() bool) int64
 
 // WaitEventTimeout sleeps uninterruptibly until cond() is true or ns
 // nanoseconds have passed (wait_event_timeout): 0 if the time ran out
-// and cond() is false, else the time left, at least 1.
+// and cond() is false, else the time left, at least 1. The kernel's one
+// timed wait (epoll's) is interruptible; the tests (wait_test.go) use
+// this one.
 func (wq *WaitQueueHead) WaitEventTimeout(cond func() bool, ns int64) int64 {
 	return wq.waitEvent(cond, TASK_UNINTERRUPTIBLE, false, ns)
 }

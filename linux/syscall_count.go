@@ -16,6 +16,7 @@ func countSyscall(nr uint64) {
 
 // SyscallCount returns how many times system call nr has been made
 // since boot, by every task on every CPU (0 for a number out of range).
+// For tests (vdso's).
 func SyscallCount(nr int) uint64 {
 	if nr < 0 || nr >= len(syscallCount) {
 		return 0

@@ -168,7 +168,7 @@ func splitIdentity(base uint64, img KernelImage) bool {
 // maps (Linux's lookup_address), with the permissions of every level
 // folded in: writable only if every level allows writes, NX if any level
 // forbids execution (SDM Vol. 3A, 4.6.1). ok is false when va is not
-// mapped.
+// mapped. Tests use it to check the protections the kernel set up.
 func LookupAddress(va uintptr) (pte, size uint64, ok bool) {
 	fl := space.lock.Lock()
 	defer space.lock.Unlock(fl)

@@ -28,7 +28,8 @@ import (
 
 // Report writes m as ftrace would print it for its tracer. model names
 // the preemption model ("preempt", "desktop", "server": Linux's M:),
-// name gives a task's name for its pid.
+// name gives a task's name for its pid. For tests (kernel/trace_test.go),
+// which print and check it.
 func (m *LatencyMax) Report(w io.Writer, model string, name func(pid int32) string) {
 	hz := tscHz()
 	if hz == 0 {

@@ -93,7 +93,8 @@ func condReschedLock() bool {
 	return true
 }
 
-// LockBreaks counts the times condReschedLock let go of the lock.
+// LockBreaks counts the times condReschedLock let go of the lock. Tests
+// use it to see that a long operation gives the CPU up.
 func LockBreaks() uint64 {
 	lock()
 	n := sb.lockBreaks

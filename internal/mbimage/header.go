@@ -40,7 +40,8 @@ const (
 	HeaderSize = 12 * 4
 
 	// SearchLimit: the loader only looks for the header, 32-bit aligned,
-	// within this many bytes from the start of the file.
+	// within this many bytes from the start of the file; the tests
+	// search images for the header that far.
 	SearchLimit = 8192
 )
 

@@ -33,7 +33,8 @@ const (
 	lineLen = 76 // base64 characters per line: 57 bytes
 )
 
-// Write prints data under name (a file name without spaces) to w.
+// Write prints data under name (a file name without spaces) to w. A
+// program linked with the kernel calls it (tests/system/testdata/pprof).
 func Write(w io.Writer, name string, data []byte) error {
 	if name == "" || strings.ContainsAny(name, " \t\n/") {
 		return fmt.Errorf("pprofconsole: bad file name %q", name)

@@ -76,7 +76,8 @@ func (r *Root) Min() *Node {
 	return ptr(a)
 }
 
-// Empty reports whether the tree has no node.
+// Empty reports whether the tree has no node (for tests: the kernel's
+// users ask First, which they need anyway).
 func (r *Root) Empty() bool { return r.root == 0 }
 
 // Next returns the node after n in order, or nil.

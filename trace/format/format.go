@@ -41,29 +41,29 @@ const NameSize = 16
 type Type uint8
 
 const (
-	None                    Type = iota
-	SchedSwitch                  // A prev pid, B prev state (bit 32: preempted, PREEMPT_ACTIVE), C next pid
-	SchedWakeup                  // A pid, B target CPU
-	SchedMigrate                 // A pid, B from CPU, C to CPU
-	NeedResched                  // A pid marked, B reason (Reason*), C the CPU it runs on
-	PreemptScheduleEnter         // A pid: preempt_schedule() from preempt_enable()
-	PreemptScheduleExit          // A pid, B 1 if it was switched out in between
-	PreemptScheduleIRQEnter      // A pid: preempt_schedule_irq() on interrupt return
-	PreemptScheduleIRQExit       // A pid, B 1 if it was switched out in between
-	PreemptDisable               // A pid, B caller's PC: the outermost preempt_disable()
-	PreemptEnable                // A pid, B caller's PC: the matching preempt_enable()
-	IRQEnter                     // A vector, B the interrupted RIP
-	IRQExit                      // A vector
-	FPUBegin                     // A pid: kernel_fpu_begin()
-	FPUEnd                       // A pid: kernel_fpu_end()
-	IPISend                      // A vector, B target CPU
-	IPIRecv                      // A vector
-	SignalDeliver                // A pid, B signal number
-	SyscallEnter                 // A pid, B system-call number
-	SyscallExit                  // A pid, B system-call number, C return value
-	TaskName                     // A pid, B and C the name's 16 bytes: the name prev ran under, before its switch-out
-	IRQsOff                      // B caller's PC: local_irq_disable/save turned interrupts off
-	IRQsOn                       // B caller's PC: local_irq_enable/restore turned them back on
+	None                    Type = iota // the zero Type: no record has it
+	SchedSwitch                         // A prev pid, B prev state (bit 32: preempted, PREEMPT_ACTIVE), C next pid
+	SchedWakeup                         // A pid, B target CPU
+	SchedMigrate                        // A pid, B from CPU, C to CPU
+	NeedResched                         // A pid marked, B reason (Reason*), C the CPU it runs on
+	PreemptScheduleEnter                // A pid: preempt_schedule() from preempt_enable()
+	PreemptScheduleExit                 // A pid, B 1 if it was switched out in between
+	PreemptScheduleIRQEnter             // A pid: preempt_schedule_irq() on interrupt return
+	PreemptScheduleIRQExit              // A pid, B 1 if it was switched out in between
+	PreemptDisable                      // A pid, B caller's PC: the outermost preempt_disable()
+	PreemptEnable                       // A pid, B caller's PC: the matching preempt_enable()
+	IRQEnter                            // A vector, B the interrupted RIP
+	IRQExit                             // A vector
+	FPUBegin                            // A pid: kernel_fpu_begin()
+	FPUEnd                              // A pid: kernel_fpu_end()
+	IPISend                             // A vector, B target CPU
+	IPIRecv                             // A vector
+	SignalDeliver                       // A pid, B signal number
+	SyscallEnter                        // A pid, B system-call number
+	SyscallExit                         // A pid, B system-call number, C return value
+	TaskName                            // A pid, B and C the name's 16 bytes: the name prev ran under, before its switch-out
+	IRQsOff                             // B caller's PC: local_irq_disable/save turned interrupts off
+	IRQsOn                              // B caller's PC: local_irq_enable/restore turned them back on
 	NumTypes
 )
 
@@ -299,7 +299,8 @@ func (w *Writer) CPU(cpu int, n, lost uint64) {
 	w.Put(w.buf[:24])
 }
 
-// Record writes one record.
+// Record writes one record. The kernel's drain copies its ring's slots
+// out as they are; tests and tracetool's synthetic traces use this.
 func (w *Writer) Record(r *Record) {
 	r.Put(w.buf[:])
 	w.Put(w.buf[:])
