@@ -11,6 +11,9 @@ package fpu
 // KernelFPUBegin/KernelFPUEnd. Outside a bracket its first VPXOR raises
 // #UD and is reported ("BUG: AVX instruction outside
 // kernel_fpu_begin/end").
+//
+// No kernel path checksums anything yet: the tests and benchmarks
+// (avx_test.go, bench_test.go) run it, as the example of kernel SIMD code.
 
 // XorChecksum is the reference implementation.
 func XorChecksum(buf []byte) [32]byte {

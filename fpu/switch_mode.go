@@ -69,7 +69,8 @@ func (m Mode) Supported() bool {
 // SwitchMode returns the mode SwitchTo uses now.
 func SwitchMode() Mode { return Mode(amd64.FPUSwitchMode()) }
 
-// SetSwitchMode makes every later context switch use mode m.
+// SetSwitchMode makes every later context switch use mode m. For the
+// tests and benchmarks, which compare the modes.
 func SetSwitchMode(m Mode) error {
 	if !m.Supported() {
 		return errUnsupported

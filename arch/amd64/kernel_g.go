@@ -42,8 +42,8 @@ const StackGuard = 4096
 const (
 	GStackLo     = 0  // g.stack.lo
 	GStackHi     = 8  // g.stack.hi
-	GStackguard0 = 16 // g.stackguard0: the compiler's stack check reads 16(R14)
-	GStackguard1 = 24 // g.stackguard1
+	GStackguard0 = 16 // g.stackguard0: the compiler's stack check reads 16(R14); named for the tests
+	GStackguard1 = 24 // g.stackguard1: likewise
 	GM           = 48 // g.m: morestack reads it to find g0
 	MG0          = 0  // m.g0
 )
