@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"unsafe"
-
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/addr"
 )
@@ -126,6 +124,3 @@ func NewIdleTask(cpu int, lo, hi uintptr) *Task {
 
 // RunIdle enters the idle loop for good.
 func RunIdle() { cpuIdle() }
-
-// TaskOf converts a task-context pointer back to its task.
-func TaskOf(tc *amd64.TaskContext) *Task { return (*Task)(unsafe.Pointer(tc)) }

@@ -358,18 +358,3 @@ func hrtimerInterrupt() {
 	}
 	b.lock.Unlock(fl)
 }
-
-// HRTimerInterrupt is hrtimerInterrupt for the irq package's handler.
-//
-//go:nosplit
-func HRTimerInterrupt() { hrtimerInterrupt() }
-
-// hrtimerNextEvent returns the expiry this CPU's device is programmed
-// for, 0 for none (tests and reports).
-func HRTimerNextEvent(cpu int) uint64 {
-	b := &hrtimerBases[cpu]
-	fl := b.lock.Lock()
-	n := b.nextEvent
-	b.lock.Unlock(fl)
-	return n
-}

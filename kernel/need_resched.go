@@ -42,6 +42,3 @@ func TestTskNeedResched(t *Task) bool {
 
 // NeedResched reports whether the current task should reschedule.
 func NeedResched() bool { return TestTskNeedResched(Current()) }
-
-// SetNeedResched marks the current task.
-func SetNeedResched() { SetTskNeedResched(Current()) }

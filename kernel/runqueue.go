@@ -105,6 +105,3 @@ func (rq *RunQueue) remove(t *Task) {
 func (rq *RunQueue) first() *Task { return taskOfNode(rq.tasksTimeline.First()) }
 
 func (rq *RunQueue) next(t *Task) *Task { return taskOfNode(rbtree.Next(&t.se.runNode)) }
-
-// NrRunning returns the number of queued tasks on CPU cpu.
-func NrRunning(cpu int) int { return runqueues[cpu].nrRunning }

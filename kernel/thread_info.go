@@ -17,5 +17,6 @@ type ThreadInfo struct {
 // Thread-info flags.
 const (
 	TIF_NEED_RESCHED = 1 << 0 // schedule() at the next preemption point
-	TIF_POLLING      = 1 << 1 // the idle loop polls need_resched
+	// 1 << 1 is free: Linux's TIF_POLLING_NRFLAG has no use here, as the
+	// idle loop halts (idle.go) and is woken by an interrupt.
 )

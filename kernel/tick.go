@@ -14,14 +14,8 @@ package kernel
 // HZ is the tick rate (hz= on the command line; default 250).
 var HZ = 250
 
-// Jiffies counts ticks on CPU 0 since the timer started.
-var Jiffies uint64
-
 func schedulerTick() {
 	rq := thisRQ()
-	if rq.cpu == 0 {
-		Jiffies++
-	}
 	now := Nanotime()
 	checkStall(now)
 	rq.Stats.Ticks++

@@ -17,7 +17,6 @@ import (
 // tick. The timer is forwarded past now by whole periods
 // (hrtimer_forward): ticks a starved emulator could not deliver are not
 // made up in a burst, and the tick never drifts from its first phase.
-// Jiffies counts CPU 0's ticks as before.
 //
 // Interrupt context: tickSchedTimer runs in hardirq context (hrtimer.go).
 
@@ -75,7 +74,7 @@ func TickTimerOf(cpu int) (expires uint64, armed bool) {
 // is forwarded past now by whole periods, keeping its phase, and queued.
 //
 // What the tick did on an idle CPU is done otherwise:
-//   - CPU 0 never stops its tick: it counts Jiffies and runs the stall
+//   - CPU 0 never stops its tick: it runs the stall
 //     detector's scan (stall.go), which must go on while the other CPUs
 //     sleep (Linux hands tick_do_timer_cpu on; keeping it on CPU 0 is
 //     simpler and costs one CPU's ticks). The others take one tick a

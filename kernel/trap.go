@@ -70,6 +70,3 @@ func handleException(f *amd64.TrapFrame) {
 func AddPreemptCount(v uint32) { addPreemptCountRaw(Current(), v) }
 
 func SubPreemptCount(v uint32) { subPreemptCountRaw(Current(), v) }
-
-// SchedulerTick is the timer interrupt's work (tick.go).
-func SchedulerTick() { schedulerTick() }

@@ -11,8 +11,6 @@ package amd64
 // Port I/O (SDM Vol. 1, 18.2: IN/OUT in the I/O address space).
 func Inb(port uint16) uint8
 func Outb(port uint16, v uint8)
-func Inl(port uint16) uint32
-func Outl(port uint16, v uint32)
 
 // Model-specific registers (SDM Vol. 4).
 func Rdmsr(msr uint32) uint64

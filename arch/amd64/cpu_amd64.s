@@ -17,18 +17,6 @@ TEXT ·Outb(SB),NOSPLIT,$0-3
 	OUTB
 	RET
 
-TEXT ·Inl(SB),NOSPLIT,$0-12
-	MOVW	port+0(FP), DX
-	INL
-	MOVL	AX, ret+8(FP)
-	RET
-
-TEXT ·Outl(SB),NOSPLIT,$0-8
-	MOVW	port+0(FP), DX
-	MOVL	v+4(FP), AX
-	OUTL
-	RET
-
 TEXT ·Rdmsr(SB),NOSPLIT,$0-16
 	MOVL	msr+0(FP), CX
 	RDMSR

@@ -90,6 +90,3 @@ func (c *KernelContext) Init(lo, hi uintptr) {
 func (c *KernelContext) FSBase() uintptr {
 	return uintptr(unsafe.Pointer(&c.tlsG)) + 8
 }
-
-// StackBounds returns the kernel stack this context was given.
-func (c *KernelContext) StackBounds() (lo, hi uintptr) { return c.g.stackLo, c.g.stackHi }

@@ -30,21 +30,3 @@ const TrapFrameSize = 512 + 24*8
 
 // InterruptsWereEnabled reports whether the interrupted code ran with IF set.
 func (f *TrapFrame) InterruptsWereEnabled() bool { return f.RFLAGS&FlagIF != 0 }
-
-// Syscall argument accessors, in the Linux x86-64 order (RDI, RSI, RDX,
-// R10, R8, R9) with the number in RAX.
-func (f *TrapFrame) Arg(i int) uint64 {
-	switch i {
-	case 0:
-		return f.RDI
-	case 1:
-		return f.RSI
-	case 2:
-		return f.RDX
-	case 3:
-		return f.R10
-	case 4:
-		return f.R8
-	}
-	return f.R9
-}

@@ -176,7 +176,7 @@ func TestLongReadBreaksLock(t *testing.T) {
 	got := make([]byte, len(want))
 	for try := 0; try < 50; try++ {
 		before := tmpfs.LockBreaks()
-		kernel.SetNeedResched()
+		kernel.SetTskNeedResched(kernel.Current())
 		n, err := syscall.Pread(fd, got, 0)
 		if err != nil || n != len(want) || !bytes.Equal(got, want) {
 			t.Fatalf("pread of 1 MiB: %d, %v, equal %v", n, err, bytes.Equal(got, want))
