@@ -123,6 +123,27 @@ func fgetIO(fd uint64) int {
 	return of
 }
 
+// fgetTmpfs is the opening of the calls that work on an open tmpfs file
+// (lseek, ftruncate, getdents64, fchmod, fsync): fgetIO's reference on
+// fd's open file description, to be dropped with fput, or of < 0 and the
+// call's result: -EBADF for no descriptor or an O_PATH one, notTmpfs for
+// a console, pipe or epoll descriptor, which each call answers its own
+// way (-ESPIPE for lseek, 0 for fchmod, which accepts it and does
+// nothing).
+func fgetTmpfs(fd uint64, notTmpfs int64) (of int, r int64) {
+	fp := fileOf(fd)
+	if fp == nil {
+		return -1, -EBADF
+	}
+	if fp.kind != fileTmpfs {
+		return -1, notTmpfs
+	}
+	if of = fgetIO(fd); of < 0 {
+		return -1, -EBADF
+	}
+	return of, 0
+}
+
 // fput drops the reference fget took.
 func fput(of int) {
 	fl := files.lock.Lock()
@@ -388,19 +409,12 @@ func positionalIO(f *amd64.TrapFrame, write bool) int64 {
 // as data (allowed by lseek(2): holes need not be reported); a directory
 // seeks with SEEK_SET and SEEK_CUR only, as Linux's dcache_dir_lseek.
 func sysLseek(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
-	if fp == nil {
-		return -EBADF
-	}
-	if fp.kind != fileTmpfs {
-		return -ESPIPE
-	}
-	of := fgetIO(f.RDI)
+	of, r := fgetTmpfs(f.RDI, -ESPIPE)
 	if of < 0 {
-		return -EBADF
+		return r
 	}
 	o := &openFiles[of]
-	r := tmpfs.Lseek(o.inode, &o.pos, int64(f.RSI), int(f.RDX))
+	r = tmpfs.Lseek(o.inode, &o.pos, int64(f.RSI), int(f.RDX))
 	fput(of)
 	return r
 }
@@ -408,19 +422,12 @@ func sysLseek(f *amd64.TrapFrame) int64 {
 // ftruncate(fd, length): a regular file open for writing (EINVAL
 // otherwise, as Linux).
 func sysFtruncate(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
-	if fp == nil {
-		return -EBADF
-	}
-	if fp.kind != fileTmpfs {
-		return -EINVAL
-	}
-	of := fgetIO(f.RDI)
+	of, r := fgetTmpfs(f.RDI, -EINVAL)
 	if of < 0 {
-		return -EBADF
+		return r
 	}
 	o := &openFiles[of]
-	r := int64(-EINVAL)
+	r = -EINVAL
 	if !o.dir && canWrite(o) {
 		r = tmpfs.Truncate(o.inode, int64(f.RSI))
 	}
@@ -441,16 +448,9 @@ func sysTruncate(f *amd64.TrapFrame) int64 {
 
 // getdents64(fd, dirp, count).
 func sysGetdents64(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
-	if fp == nil {
-		return -EBADF
-	}
-	if fp.kind != fileTmpfs {
-		return -ENOTDIR
-	}
-	of := fgetIO(f.RDI)
+	of, r := fgetTmpfs(f.RDI, -ENOTDIR)
 	if of < 0 {
-		return -EBADF
+		return r
 	}
 	b, ok := userSlice(uintptr(f.RSI), int(uint32(f.RDX)), true) // count is an unsigned int
 	if !ok {
@@ -458,7 +458,7 @@ func sysGetdents64(f *amd64.TrapFrame) int64 {
 		return -EFAULT
 	}
 	o := &openFiles[of]
-	r := tmpfs.Getdents(o.inode, b, &o.pos)
+	r = tmpfs.Getdents(o.inode, b, &o.pos)
 	fput(of)
 	return r
 }
@@ -617,16 +617,9 @@ func sysSymlinkat(f *amd64.TrapFrame) int64 {
 // fchmod(fd, mode). On a console, pipe or poll descriptor it is accepted
 // and changes nothing.
 func sysFchmod(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
-	if fp == nil {
-		return -EBADF
-	}
-	if fp.kind != fileTmpfs {
-		return 0
-	}
-	of := fgetIO(f.RDI)
+	of, r := fgetTmpfs(f.RDI, 0)
 	if of < 0 {
-		return -EBADF
+		return r
 	}
 	tmpfs.Chmod(openFiles[of].inode, uint32(f.RSI))
 	fput(of)
@@ -689,16 +682,9 @@ func doAccess(f *amd64.TrapFrame, flags uint64) int64 {
 
 // fsync(fd), fdatasync(fd): memory is the storage; nothing to do.
 func sysFsync(f *amd64.TrapFrame) int64 {
-	fp := fileOf(f.RDI)
-	if fp == nil {
-		return -EBADF
-	}
-	if fp.kind != fileTmpfs {
-		return -EINVAL
-	}
-	of := fgetIO(f.RDI)
+	of, r := fgetTmpfs(f.RDI, -EINVAL)
 	if of < 0 {
-		return -EBADF
+		return r
 	}
 	fput(of)
 	return 0
