@@ -40,7 +40,6 @@ import (
 	"time"
 	"unsafe"
 
-	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
 )
 
@@ -153,14 +152,9 @@ func sleepUntil(deadline uint64) {
 	}
 }
 
-// spin busy-waits for d reading the TSC: no system call, no Go function
-// prologue, so nothing but the kernel can take the CPU away.
-func spin(d time.Duration) {
-	n := uint64(d.Seconds() * float64(kernel.TSCFrequency()))
-	start := amd64.Rdtsc()
-	for amd64.Rdtsc()-start < n {
-	}
-}
+// spin busy-waits for d (kernel.Ndelay): nothing but the kernel can take
+// the CPU away.
+func spin(d time.Duration) { kernel.Ndelay(uint64(d)) }
 
 // blockPreemptSignal blocks SIGURG, the Go runtime's asynchronous
 // preemption signal, on the calling (locked) thread, and returns the

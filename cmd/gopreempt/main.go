@@ -24,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gopreempt/arch/amd64"
 	"gopreempt/boot"
 	"gopreempt/kernel"
 )
@@ -139,14 +138,9 @@ func allocate() {
 		(after.TotalAlloc-before.TotalAlloc)>>20, after.NumGC-before.NumGC, after.HeapInuse>>20, after.HeapSys>>20)
 }
 
-// spin busy-waits for d reading the TSC: no system call, no blocking, no
-// Go function prologue. Only the kernel's timer can take the CPU away.
-func spin(d time.Duration) {
-	ticks := uint64(d.Seconds() * float64(kernel.TSCFrequency()))
-	start := amd64.Rdtsc()
-	for amd64.Rdtsc()-start < ticks {
-	}
-}
+// spin busy-waits for d (kernel.Ndelay): only the kernel's timer can take
+// the CPU away.
+func spin(d time.Duration) { kernel.Ndelay(uint64(d)) }
 
 // preemptionDemo runs a CPU-bound kthread for 500 ms next to a counting
 // kthread and reports how far the counter got meanwhile. With

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
 )
 
@@ -30,16 +29,10 @@ func InKthread(t testing.TB, name string, fn func(k *kernel.Kthread)) {
 	}
 }
 
-// Spin busy-waits for d reading the TSC: no system call, no blocking, and
-// no Go function prologue in the loop (Rdtsc is assembly), so neither the
-// kernel's voluntary preemption points nor the Go scheduler get a say.
-// Only the kernel's timer interrupt can take the CPU away.
-func Spin(d time.Duration) {
-	ticks := uint64(d.Seconds() * float64(kernel.TSCFrequency()))
-	start := amd64.Rdtsc()
-	for amd64.Rdtsc()-start < ticks {
-	}
-}
+// Spin busy-waits for d (kernel.Ndelay): no system call, no blocking, no
+// Go function prologue in the loop, so only the kernel's timer interrupt
+// can take the CPU away.
+func Spin(d time.Duration) { kernel.Ndelay(uint64(d)) }
 
 // WithModel runs fn under preemption model m, and restores the model
 // that was in force.
