@@ -160,6 +160,10 @@ func sysArchPrctl(f *amd64.TrapFrame) int64 {
 			return -EFAULT
 		}
 		return 0
+	case ARCH_SET_GS, ARCH_GET_GS:
+		// GS base belongs to the kernel: it points at this CPU's
+		// per-CPU area (percpu), not at anything of the thread's.
+		return -EINVAL
 	}
 	return -EINVAL
 }
