@@ -66,6 +66,7 @@ func CopyThread(parent *amd64.TrapFrame, stack uintptr, setTLS bool, tls uintptr
 	t.Name = cur.Name
 	t.Nice = cur.Nice
 	copySignalState(t, cur)
+	parent.CompleteFPU() // the child starts with the parent's whole x87/SSE state
 	*f = *parent
 	f.RAX = 0
 	if stack != 0 {

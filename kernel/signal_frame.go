@@ -34,7 +34,9 @@ import (
 //
 // The interrupted x87/SSE state is the TrapFrame's FXSAVE image (the
 // entry code saved it before any Go code ran), so that is what goes into
-// fpstate. Without XSAVE's magic words the runtime and Linux read it as
+// fpstate. A system call's entry saved only XMM0-15 and MXCSR, and
+// CompleteFPU adds the x87 part from the registers, which kernel code
+// never changes (docs/syscall.md). Without XSAVE's magic words the runtime and Linux read it as
 // the legacy 512-byte format (uc_flags has no UC_FP_XSTATE). AVX state
 // exists only inside kernel_fpu_begin/end, where no signal is delivered
 // (preemption is off).
@@ -173,6 +175,7 @@ func setupRtFrame(f *amd64.TrapFrame, sig int, code int32, a *Sigaction) bool {
 	m.Oldmask = sigmaskToSave(s)
 	m.Fpstate = fp
 	uc.Sigmask = m.Oldmask
+	f.CompleteFPU() // a system call's frame saved only XMM0-15 and MXCSR
 	*(*[fxsaveSize]byte)(addr.Ptr(uintptr(fp))) = f.FPU
 
 	f.RDI = uint64(sig)
@@ -183,6 +186,7 @@ func setupRtFrame(f *amd64.TrapFrame, sig int, code int32, a *Sigaction) bool {
 	f.RSP = frame
 	f.RFLAGS &^= flagsDF | flagsRF | flagsTF
 	fpuInitImage(&f.FPU)
+	f.FPUPartial = 0
 
 	// signal_setup_done: block the action's mask and, unless
 	// SA_NODEFER, the signal itself while the handler runs, on top of
@@ -240,10 +244,13 @@ func RtSigreturn(f *amd64.TrapFrame) int64 {
 	f.RSP, f.RIP = m.RSP, m.RIP
 	f.RFLAGS = f.RFLAGS&^fixEflags | m.EFLAGS&fixEflags
 
+	// The whole image replaces the frame's, which was a system call's
+	// partial one: the way out restores it with FXRSTOR.
 	if m.Fpstate == 0 {
 		fpuInitImage(&f.FPU)
+		f.FPUPartial = 0
 	} else if m.Fpstate&15 == 0 && mm.AccessOK(uintptr(m.Fpstate), uintptr(m.Fpstate+fxsaveSize), false) {
-		f.FPU = *(*[fxsaveSize]byte)(addr.Ptr(uintptr(m.Fpstate)))
+		f.SetFPUImage((*[fxsaveSize]byte)(addr.Ptr(uintptr(m.Fpstate))))
 		// Reserved MXCSR bits would fault in FXRSTOR on the way out.
 		f.FPU[mxcsrOffset+2], f.FPU[mxcsrOffset+3] = 0, 0
 	} else {

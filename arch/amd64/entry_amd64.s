@@ -17,7 +17,10 @@
 #define TC_KERNELFS 24
 #define TC_FPU 32
 // Offsets in the TrapFrame (trapframe.go), from its start.
+#define TF_MXCSR 24
+#define TF_XMM 160
 #define TF_FSBASE 512
+#define TF_FPUPARTIAL 520
 #define TF_GPRS 528
 #define TF_VECTOR 648
 
@@ -95,6 +98,16 @@ stay:
 // it has not switched stacks (SDM Vol. 2B, SYSCALL). RAX holds the system
 // call number and RDI, RSI, RDX, R10, R8, R9 its arguments: none may be
 // touched before they are saved.
+//
+// The system-call frame is the lean one (docs/syscall.md): the same
+// TrapFrame as an interrupt's, but of the x87/SSE state only XMM0-15 and
+// MXCSR are saved, with plain moves into their places in the FXSAVE
+// image, and TF_FPUPARTIAL says so. The kernel's Go code uses no other
+// part of that state (no x87, no MMX), so the rest is still in the
+// registers when anything needs the whole image (CompleteFPU). The FS
+// base is read and written with RDFSBASE/WRFSBASE where CR4.FSGSBASE is
+// on (an inline move under TCG, where WRMSR is a helper call that ends
+// the translation block).
 TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	SP, CPU_SCRATCH(GS)	// IF is off: nothing else uses the slot now
 	MOVQ	CPU_CURRENT(GS), SP
@@ -107,7 +120,154 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	CX			// RIP
 	PUSHQ	$0			// error code
 	PUSHQ	$0x100			// VecSyscall
-	JMP	buildFrame<>(SB)
+	PUSHQ	AX
+	PUSHQ	BX
+	PUSHQ	CX
+	PUSHQ	DX
+	PUSHQ	SI
+	PUSHQ	DI
+	PUSHQ	BP
+	PUSHQ	R8
+	PUSHQ	R9
+	PUSHQ	R10
+	PUSHQ	R11
+	PUSHQ	R12
+	PUSHQ	R13
+	PUSHQ	R14
+	PUSHQ	R15
+	SUBQ	$16, SP		// FS base, FPU-partial flag: SP is 16-byte aligned
+	MOVQ	$1, 8(SP)
+	CMPB	·fsgsbase(SB), $0
+	JEQ	rdmsr
+	RDFSBASEQ	AX
+	MOVQ	AX, 0(SP)
+	SUBQ	$512, SP
+	MOVQ	CPU_CURRENT(GS), BX
+	MOVQ	TC_KERNELFS(BX), AX
+	WRFSBASEQ	AX
+	JMP	sse
+rdmsr:
+	RDFSBASE_AX
+	MOVQ	AX, 0(SP)
+	SUBQ	$512, SP
+	MOVQ	CPU_CURRENT(GS), BX
+	MOVQ	TC_KERNELFS(BX), AX
+	WRFSBASE_AX
+sse:
+	STMXCSR	TF_MXCSR(SP)
+	MOVUPS	X0, (TF_XMM+0*16)(SP)
+	MOVUPS	X1, (TF_XMM+1*16)(SP)
+	MOVUPS	X2, (TF_XMM+2*16)(SP)
+	MOVUPS	X3, (TF_XMM+3*16)(SP)
+	MOVUPS	X4, (TF_XMM+4*16)(SP)
+	MOVUPS	X5, (TF_XMM+5*16)(SP)
+	MOVUPS	X6, (TF_XMM+6*16)(SP)
+	MOVUPS	X7, (TF_XMM+7*16)(SP)
+	MOVUPS	X8, (TF_XMM+8*16)(SP)
+	MOVUPS	X9, (TF_XMM+9*16)(SP)
+	MOVUPS	X10, (TF_XMM+10*16)(SP)
+	MOVUPS	X11, (TF_XMM+11*16)(SP)
+	MOVUPS	X12, (TF_XMM+12*16)(SP)
+	MOVUPS	X13, (TF_XMM+13*16)(SP)
+	MOVUPS	X14, (TF_XMM+14*16)(SP)
+	MOVUPS	X15, (TF_XMM+15*16)(SP)
+	// The frame-pointer record, as buildFrame makes it.
+	MOVQ	SP, DI
+	SUBQ	$16, SP
+	MOVQ	DI, 0(SP)
+	MOVQ	$0, 8(SP)
+	MOVQ	$0, BP
+	CALL	·trap(SB)
+	ADDQ	$16, SP
+	JMP	·syscallReturn(SB)
+
+// syscallReturn unwinds the TrapFrame of a system call at SP. The x87/SSE
+// state comes back as the frame holds it: XMM0-15 and MXCSR with moves,
+// or the whole image with FXRSTOR once something completed or replaced it
+// (a signal frame was built, rt_sigreturn, clone).
+//
+// It returns without IRETQ when nothing would be lost: SYSRET always goes
+// to CPL 3 (it sets CS.RPL = 3, SDM Vol. 2B, SYSRET), so it cannot be used
+// here, but the same effect at CPL 0 is POPFQ with IF clear, a move to
+// RSP and STI; JMP. STI delays interrupts until the instruction after it
+// has run (SDM Vol. 2B, STI), so an interrupt is taken at the return
+// address with the returned RSP, never inside the kernel's tail, and the
+// interrupted stack is not written. The jump needs a register: like
+// SYSRET this path leaves RCX = RIP and R11 = RFLAGS, so it is taken only
+// when the frame already holds exactly that (every plain system call;
+// not a frame that rt_sigreturn restored), RFLAGS has IF set and TF clear.
+// Anything else returns through IRETQ with every register from the frame.
+TEXT ·syscallReturn(SB),NOSPLIT|NOFRAME,$0
+	CLI
+	CMPQ	TF_FPUPARTIAL(SP), $0
+	JEQ	fxrstor
+	LDMXCSR	TF_MXCSR(SP)
+	MOVUPS	(TF_XMM+0*16)(SP), X0
+	MOVUPS	(TF_XMM+1*16)(SP), X1
+	MOVUPS	(TF_XMM+2*16)(SP), X2
+	MOVUPS	(TF_XMM+3*16)(SP), X3
+	MOVUPS	(TF_XMM+4*16)(SP), X4
+	MOVUPS	(TF_XMM+5*16)(SP), X5
+	MOVUPS	(TF_XMM+6*16)(SP), X6
+	MOVUPS	(TF_XMM+7*16)(SP), X7
+	MOVUPS	(TF_XMM+8*16)(SP), X8
+	MOVUPS	(TF_XMM+9*16)(SP), X9
+	MOVUPS	(TF_XMM+10*16)(SP), X10
+	MOVUPS	(TF_XMM+11*16)(SP), X11
+	MOVUPS	(TF_XMM+12*16)(SP), X12
+	MOVUPS	(TF_XMM+13*16)(SP), X13
+	MOVUPS	(TF_XMM+14*16)(SP), X14
+	MOVUPS	(TF_XMM+15*16)(SP), X15
+	JMP	fs
+fxrstor:
+	FXRSTOR64	(SP)
+fs:
+	ADDQ	$512, SP
+	MOVQ	0(SP), AX
+	CMPB	·fsgsbase(SB), $0
+	JEQ	wrmsr
+	WRFSBASEQ	AX
+	JMP	regs
+wrmsr:
+	WRFSBASE_AX
+regs:
+	ADDQ	$16, SP
+	// SP is at R15; RCX at 96, R11 at 32, RIP at 136, RFLAGS at 152.
+	MOVQ	96(SP), CX
+	CMPQ	CX, 136(SP)
+	JNE	slow
+	MOVQ	32(SP), R11
+	CMPQ	R11, 152(SP)
+	JNE	slow
+	ANDQ	$0x300, R11		// IF | TF
+	CMPQ	R11, $0x200
+	JNE	slow
+	POPQ	R15
+	POPQ	R14
+	POPQ	R13
+	POPQ	R12
+	ADDQ	$8, SP			// R11: RFLAGS, below
+	POPQ	R10
+	POPQ	R9
+	POPQ	R8
+	POPQ	BP
+	POPQ	DI
+	POPQ	SI
+	POPQ	DX
+	ADDQ	$8, SP			// RCX: RIP, below
+	POPQ	BX
+	POPQ	AX
+	// SP is at the vector word: RIP at 16, RFLAGS at 32, RSP at 40.
+	MOVQ	16(SP), CX
+	MOVQ	32(SP), R11
+	ANDQ	$~0x200, 32(SP)		// the RFLAGS image without IF
+	ADDQ	$32, SP
+	POPFQ
+	MOVQ	0(SP), SP
+	STI
+	JMP	CX
+slow:
+	JMP	popAndIret<>(SB)
 
 // buildFrame pushes the general registers and the FS base, saves the x87/SSE
 // state with FXSAVE (the Go code about to run uses XMM registers and zeroes
@@ -131,9 +291,10 @@ TEXT buildFrame<>(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	R13
 	PUSHQ	R14
 	PUSHQ	R15
-	SUBQ	$16, SP		// pad, FS base: SP is now 16-byte aligned
+	SUBQ	$16, SP		// FS base, FPU-partial flag: SP is 16-byte aligned
 	RDFSBASE_AX
 	MOVQ	AX, 0(SP)
+	MOVQ	$0, 8(SP)	// the whole FXSAVE image follows
 	SUBQ	$512, SP
 	FXSAVE64	(SP)
 	MOVQ	CPU_CURRENT(GS), BX
@@ -152,14 +313,43 @@ TEXT buildFrame<>(SB),NOSPLIT|NOFRAME,$0
 
 // trapReturn unwinds a TrapFrame at SP and returns to the interrupted code
 // with IRETQ, which also restores RFLAGS (so IF) and RSP. SYSRET cannot be
-// used: it always returns to CPL 3 (SDM Vol. 2B, SYSRET).
+// used: it always returns to CPL 3 (SDM Vol. 2B, SYSRET). A frame that
+// holds only the lean system-call part of the x87/SSE state (a clone
+// child's first return) is restored as syscallReturn restores it.
 TEXT ·trapReturn(SB),NOSPLIT|NOFRAME,$0
 	CLI
+	CMPQ	TF_FPUPARTIAL(SP), $0
+	JNE	partial
 	FXRSTOR64	(SP)
+	JMP	fs
+partial:
+	LDMXCSR	TF_MXCSR(SP)
+	MOVUPS	(TF_XMM+0*16)(SP), X0
+	MOVUPS	(TF_XMM+1*16)(SP), X1
+	MOVUPS	(TF_XMM+2*16)(SP), X2
+	MOVUPS	(TF_XMM+3*16)(SP), X3
+	MOVUPS	(TF_XMM+4*16)(SP), X4
+	MOVUPS	(TF_XMM+5*16)(SP), X5
+	MOVUPS	(TF_XMM+6*16)(SP), X6
+	MOVUPS	(TF_XMM+7*16)(SP), X7
+	MOVUPS	(TF_XMM+8*16)(SP), X8
+	MOVUPS	(TF_XMM+9*16)(SP), X9
+	MOVUPS	(TF_XMM+10*16)(SP), X10
+	MOVUPS	(TF_XMM+11*16)(SP), X11
+	MOVUPS	(TF_XMM+12*16)(SP), X12
+	MOVUPS	(TF_XMM+13*16)(SP), X13
+	MOVUPS	(TF_XMM+14*16)(SP), X14
+	MOVUPS	(TF_XMM+15*16)(SP), X15
+fs:
 	ADDQ	$512, SP
 	MOVQ	0(SP), AX
 	WRFSBASE_AX
 	ADDQ	$16, SP
+	JMP	popAndIret<>(SB)
+
+// popAndIret pops the general registers of a TrapFrame whose FPU state
+// and FS base are restored already (SP at R15) and returns with IRETQ.
+TEXT popAndIret<>(SB),NOSPLIT|NOFRAME,$0
 	POPQ	R15
 	POPQ	R14
 	POPQ	R13
@@ -284,4 +474,13 @@ TEXT ·forkReturnAddr(SB),NOSPLIT,$0-8
 TEXT ·syscallEntryAddr(SB),NOSPLIT,$0-8
 	LEAQ	·syscallEntry(SB), AX
 	MOVQ	AX, ret+0(FP)
+	RET
+
+// fxsave stores the current x87/SSE state at p (16-byte aligned), for
+// TrapFrame.CompleteFPU.
+//
+// func fxsave(p *[512]byte)
+TEXT ·fxsave(SB),NOSPLIT,$0-8
+	MOVQ	p+0(FP), AX
+	FXSAVE64	(AX)
 	RET

@@ -30,6 +30,7 @@ func TestAssemblyOffsets(t *testing.T) {
 		{"TC_KERNELFS", unsafe.Offsetof(tc.KernelFS), 24},
 		{"TC_FPU", unsafe.Offsetof(tc.FPU), 32},
 		{"TF_FSBASE", unsafe.Offsetof(f.FSBase), 512},
+		{"TF_FPUPARTIAL", unsafe.Offsetof(f.FPUPartial), 520},
 		{"TF_GPRS (R15)", unsafe.Offsetof(f.R15), 528},
 		{"TF RBP", unsafe.Offsetof(f.RBP), 592},
 		{"TF_VECTOR", unsafe.Offsetof(f.Vector), 648},

@@ -20,8 +20,30 @@ const (
 	fmaskBits = 1<<8 | 1<<9 | 1<<10 | 3<<12 | 1<<14 | 1<<18
 )
 
-// EnableSyscall programs this CPU's SYSCALL MSRs.
+// CR4.FSGSBASE enables RDFSBASE and WRFSBASE (SDM Vol. 3A, 2.5), which
+// CPUID.(EAX=7,ECX=0):EBX bit 0 reports.
+const (
+	CR4FSGSBASE   = 1 << 16
+	cpuidFSGSBASE = 1 << 0
+)
+
+// fsgsbase is set when the CPUs have FSGSBASE and CR4 enables it: the
+// system-call path (entry_amd64.s) then reads and writes the FS base with
+// RDFSBASE/WRFSBASE instead of RDMSR/WRMSR. Every CPU sets it the same way
+// before it takes its first system call (QEMU's CPUs are all alike).
+//
+//lint:ignore U1000 read by entry_amd64.s (syscallEntry, syscallReturn)
+var fsgsbase bool
+
+// EnableSyscall programs this CPU's SYSCALL MSRs, and CR4.FSGSBASE where
+// the CPU has it.
 func EnableSyscall() {
+	if max, _, _, _ := Cpuid(0, 0); max < 7 {
+		// no leaf 7: no FSGSBASE
+	} else if _, b, _, _ := Cpuid(7, 0); b&cpuidFSGSBASE != 0 {
+		WriteCR4(ReadCR4() | CR4FSGSBASE)
+		fsgsbase = true
+	}
 	Wrmsr(MSR_EFER, Rdmsr(MSR_EFER)|EFER_SCE)
 	Wrmsr(MSR_STAR, uint64(KernelCS)<<32|uint64(KernelCS)<<48)
 	Wrmsr(MSR_LSTAR, uint64(syscallEntryAddr()))
