@@ -215,10 +215,12 @@ func dequeueTimerSignal(t *Task, sig int) (id, overrun int32, value uint64) {
 			tm.overLast, tm.overrun = tm.overrun, 0
 			id, overrun, value = int32(i), tm.overLast, tm.value
 			atomic.AddUint64(&cpuTimerStats.TimerTaken, 1)
-			break
+			cpuTimers.lock.Unlock(fl)
+			return
 		}
 	}
 	cpuTimers.lock.Unlock(fl)
+	id, overrun, value, _ = dequeuePosixTimerSignal(t, sig) // posix_timers.go
 	return
 }
 

@@ -16,8 +16,9 @@ import (
 // MAKE_THREAD_CPUCLOCK build (include/linux/posix-timers.h): ~pid << 3,
 // bit 2 for a thread, the low two bits PROF, VIRT or SCHED. All three are
 // the same time here, where everything runs in one mode. pid 0 is the
-// caller. POSIX timers on the other clocks (CLOCK_MONOTONIC, ...) are not
-// built yet: timer_create gives EINVAL for them.
+// caller. Timers on the wall clocks (CLOCK_REALTIME, CLOCK_MONOTONIC,
+// CLOCK_BOOTTIME) and ITIMER_REAL are kernel/posix_timers.go's; their ids
+// follow the CPU timers', and the calls below pass each id to its kind.
 
 const (
 	cpuclockPerthread = 4
@@ -85,12 +86,16 @@ func sysTimerCreate(f *amd64.TrapFrame) int64 {
 	if sevp != 0 && !accessOK(sevp, 20, false) || !accessOK(idp, 4, true) {
 		return -EFAULT // uaccess.go
 	}
-	clock, _, ok := cpuClock(clk)
-	if !ok {
-		return -EINVAL
-	}
-	if clock != nil {
-		defer kernel.PutTaskStruct(clock)
+	wall := clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC || clk == CLOCK_BOOTTIME
+	var clock *kernel.Task
+	if !wall {
+		var ok bool
+		if clock, _, ok = cpuClock(clk); !ok {
+			return -EINVAL
+		}
+		if clock != nil {
+			defer kernel.PutTaskStruct(clock)
+		}
 	}
 	notify, signo := int32(kernel.SIGEV_SIGNAL), int32(kernel.SIGALRM)
 	var value uint64
@@ -113,12 +118,21 @@ func sysTimerCreate(f *amd64.TrapFrame) int64 {
 			defer kernel.PutTaskStruct(target)
 		}
 	}
-	id := kernel.TimerCreate(clock, notify, signo, target, value)
+	var id int32
+	if wall {
+		id = kernel.PosixTimerCreate(clk, notify, signo, target, value)
+	} else {
+		id = kernel.TimerCreate(clock, notify, signo, target, value)
+	}
 	if id < 0 {
 		return -EAGAIN
 	}
-	if sevp == 0 {
-		kernel.TimerSetValue(id, uint64(id)) // sigev_value defaults to the id
+	if sevp == 0 { // sigev_value defaults to the id
+		if wall {
+			kernel.PosixTimerSetValue(id, uint64(id))
+		} else {
+			kernel.TimerSetValue(id, uint64(id))
+		}
 	}
 	*userU32(idp) = uint32(id)
 	return 0
@@ -136,7 +150,11 @@ func sysTimerSettime(f *amd64.TrapFrame) int64 {
 	if !ok1 || !ok2 {
 		return -EINVAL
 	}
-	oldValue, oldInterval, ok := kernel.TimerSettime(id, flags&TIMER_ABSTIME != 0, value, interval)
+	settime := kernel.TimerSettime
+	if kernel.IsPosixTimer(id) {
+		settime = kernel.PosixTimerSettime
+	}
+	oldValue, oldInterval, ok := settime(id, flags&TIMER_ABSTIME != 0, value, interval)
 	if !ok {
 		return -EINVAL
 	}
@@ -151,7 +169,11 @@ func sysTimerGettime(f *amd64.TrapFrame) int64 {
 	if !accessOK(uintptr(f.RSI), 32, true) {
 		return -EFAULT
 	}
-	value, interval, ok := kernel.TimerGettime(int32(f.RDI))
+	gettime := kernel.TimerGettime
+	if kernel.IsPosixTimer(int32(f.RDI)) {
+		gettime = kernel.PosixTimerGettime
+	}
+	value, interval, ok := gettime(int32(f.RDI))
 	if !ok {
 		return -EINVAL
 	}
@@ -161,7 +183,11 @@ func sysTimerGettime(f *amd64.TrapFrame) int64 {
 }
 
 func sysTimerGetoverrun(f *amd64.TrapFrame) int64 {
-	n, ok := kernel.TimerGetoverrun(int32(f.RDI))
+	getoverrun := kernel.TimerGetoverrun
+	if kernel.IsPosixTimer(int32(f.RDI)) {
+		getoverrun = kernel.PosixTimerGetoverrun
+	}
+	n, ok := getoverrun(int32(f.RDI))
 	if !ok {
 		return -EINVAL
 	}
@@ -169,7 +195,11 @@ func sysTimerGetoverrun(f *amd64.TrapFrame) int64 {
 }
 
 func sysTimerDelete(f *amd64.TrapFrame) int64 {
-	if !kernel.TimerDelete(int32(f.RDI)) {
+	del := kernel.TimerDelete
+	if kernel.IsPosixTimer(int32(f.RDI)) {
+		del = kernel.PosixTimerDelete
+	}
+	if !del(int32(f.RDI)) {
 		return -EINVAL
 	}
 	return 0
@@ -192,8 +222,8 @@ func setTimeval(p uintptr, ns uint64) {
 	*userU64(p), *userU64(p + 8) = us/1e6, us%1e6
 }
 
-// setitimer(which, new, old). ITIMER_REAL (SIGALRM by wall time) is
-// accepted and not armed.
+// setitimer(which, new, old). ITIMER_REAL (SIGALRM by wall time) is an
+// hrtimer (kernel/posix_timers.go), the others run on CPU time.
 func sysSetitimer(f *amd64.TrapFrame) int64 {
 	which, nv, ov := f.RDI, uintptr(f.RSI), uintptr(f.RDX)
 	if which > kernel.ITIMER_PROF {
@@ -211,14 +241,12 @@ func sysSetitimer(f *amd64.TrapFrame) int64 {
 			return -EINVAL
 		}
 	}
+	var oldValue, oldInterval uint64
 	if which == kernel.ITIMER_REAL {
-		if ov != 0 {
-			setTimeval(ov, 0)
-			setTimeval(ov+16, 0)
-		}
-		return 0
+		oldValue, oldInterval = kernel.SetItimerReal(value, interval)
+	} else {
+		oldValue, oldInterval = kernel.SetItimer(int(which), value, interval)
 	}
-	oldValue, oldInterval := kernel.SetItimer(int(which), value, interval)
 	if ov != 0 {
 		setTimeval(ov, oldInterval)
 		setTimeval(ov+16, oldValue)
@@ -235,10 +263,24 @@ func sysGetitimer(f *amd64.TrapFrame) int64 {
 		return -EFAULT
 	}
 	var value, interval uint64
-	if which != kernel.ITIMER_REAL {
+	if which == kernel.ITIMER_REAL {
+		value, interval = kernel.GetItimerReal()
+	} else {
 		value, interval = kernel.GetItimer(int(which))
 	}
 	setTimeval(p, interval)
 	setTimeval(p+16, value)
 	return 0
+}
+
+// alarm(seconds): ITIMER_REAL for that many seconds, one-shot (0
+// cancels). It returns the seconds that were left, rounded to the
+// nearest and at least 1 while the old alarm was pending, as Linux's
+// alarm_setitimer.
+func sysAlarm(f *amd64.TrapFrame) int64 {
+	oldValue, _ := kernel.SetItimerReal(uint64(uint32(f.RDI))*1e9, 0)
+	if oldValue == 0 {
+		return 0
+	}
+	return int64(max((oldValue+5e8)/1e9, 1))
 }

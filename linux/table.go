@@ -28,6 +28,7 @@ const (
 	SYS_dup2              = 33
 	SYS_nanosleep         = 35
 	SYS_getitimer         = 36
+	SYS_alarm             = 37
 	SYS_setitimer         = 38
 	SYS_getpid            = 39
 	SYS_clone             = 56
@@ -122,6 +123,7 @@ func SetupTable() {
 	table[SYS_nanosleep] = sysNanosleep
 	table[SYS_setitimer] = sysSetitimer
 	table[SYS_getitimer] = sysGetitimer
+	table[SYS_alarm] = sysAlarm
 	table[SYS_timer_create] = sysTimerCreate
 	table[SYS_timer_settime] = sysTimerSettime
 	table[SYS_timer_gettime] = sysTimerGettime
