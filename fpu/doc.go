@@ -8,7 +8,8 @@
 //
 //   - x87 and SSE (XMM0-15, MXCSR, the x87 registers and control word)
 //     belong to every task, because the Go compiler uses XMM registers in
-//     ordinary code. The entry code saves them in every TrapFrame and
+//     ordinary code. The entry code saves them in every TrapFrame (a
+//     system call's entry only XMM0-15 and MXCSR, docs/syscall.md) and
 //     SwitchTo saves and restores them on every switch (arch/amd64).
 //   - The extended state (the upper halves of YMM0-15) is switched by
 //     nobody. Code may use it only between KernelFPUBegin and
