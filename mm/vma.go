@@ -180,7 +180,8 @@ func protect(start, length uintptr, prot uint32) int {
 	return 0
 }
 
-// Stats reports the vma count, resident pages and demand faults served.
+// Stats reports the vma count, resident pages and demand faults served
+// (for tests: the runtime and fuzzer tests watch the address space grow).
 func Stats() (vmas int, resident, faults uint64) {
 	fl := space.lock.Lock()
 	vmas, resident, faults = space.n, space.resident, space.faults
@@ -190,7 +191,8 @@ func Stats() (vmas int, resident, faults uint64) {
 
 // PageTableFrames reports how many frames have gone to page tables that
 // walk created. Page tables are never freed, so the count only grows; a
-// leak check subtracts it from the frames in use.
+// leak check (the fuzzer's, linux/fuzz) subtracts it from the frames in
+// use.
 func PageTableFrames() uint64 {
 	fl := space.lock.Lock()
 	n := space.tables

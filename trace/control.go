@@ -102,7 +102,7 @@ func Enable(c Class) {
 	}
 }
 
-// Enabled returns the selected classes.
+// Enabled returns the selected classes (for tests, which restore them).
 func Enabled() Class { return selected }
 
 // Start empties the buffers and starts recording the selected classes
@@ -133,7 +133,8 @@ func Stop() {
 func Running() bool { return running }
 
 // Records returns a copy of CPU cpu's records, oldest first, and how
-// many were overwritten. Tracing must be stopped. Task context.
+// many were overwritten. Tracing must be stopped. Task context. For
+// tests, which read the trace in the kernel; the drain sends it out.
 func Records(cpu int) (recs []format.Record, lost uint64) {
 	if cpu < 0 || cpu >= MaxCPUs || rings[cpu].pages[0] == 0 {
 		return nil, 0
@@ -154,7 +155,8 @@ var (
 )
 
 // SetSyscallFilter records only the system calls numbered nrs; with no
-// numbers, every system call. Call it while tracing is stopped.
+// numbers, every system call. Call it while tracing is stopped. The
+// tests use it; the trace= option records every call.
 func SetSyscallFilter(nrs ...int) {
 	syscallFilter = [8]uint64{}
 	syscallFiltered = len(nrs) > 0
