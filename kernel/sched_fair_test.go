@@ -23,6 +23,12 @@ type hogRound struct {
 	woken     bool   // the sleeper's timer woke it during the spin
 	ranInSpin bool   // the sleeper ran (its run time grew) before the spin ended
 	afterWake uint64 // ticks that found the hog running after the wake-up
+	// pending: the hog, never switched out since its spin began, saw the
+	// sleeper woken and not yet run, so the interrupt that woke it
+	// returned to the hog. With high-resolution timers under
+	// preempt=full that cannot be: the sleeper's own timer interrupt
+	// wakes it and, on its way out, switches to it.
+	pending bool
 	resched   bool   // TIF_NEED_RESCHED set on the hog when the spin ended
 	before    kernel.TaskStats
 	inside    kernel.TaskStats
@@ -58,9 +64,17 @@ func hogAgainstSleeper(t *testing.T, model kernel.PreemptModel, extraTicks uint6
 			k.Bind(0)
 			st := sleeper.Task()
 			// Precondition: the sleeper has slept and run once on CPU 0,
-			// and is asleep on its timer now.
+			// and has just gone back to sleep on its timer: it woke
+			// once more since the hog first looked, and is asleep
+			// again. The hog then spins for most of the sleeper's
+			// hogSleepMs, well past the wake-up granularity in virtual
+			// time. (Finding it asleep near the end of a sleep, the
+			// hog could spin too short a time for the woken sleeper to
+			// be granted the CPU: seen on four CPUs, where the
+			// granularity is 3 ms.)
 			deadline := time.Now().Add(counterWait)
-			for st.Stats.Wakeups == 0 || st.State == kernel.TASK_RUNNING || !st.TimerArmed() {
+			w := st.Stats.Wakeups
+			for st.Stats.Wakeups == 0 || st.Stats.Wakeups == w || st.State == kernel.TASK_RUNNING || !st.TimerArmed() {
 				if time.Now().After(deadline) {
 					problem = "the sleeper did not go to sleep on its timer within " + counterWait.String()
 					return
@@ -83,6 +97,8 @@ func hogAgainstSleeper(t *testing.T, model kernel.PreemptModel, extraTicks uint6
 				if !r.woken {
 					if st.Stats.Wakeups != w0 {
 						r.woken, tWake = true, me.Ticks
+						r.pending = *sum == e0 && me.Involuntary == r.before.Involuntary &&
+							me.Voluntary == r.before.Voluntary
 					}
 					continue
 				}
@@ -111,8 +127,8 @@ func hogAgainstSleeper(t *testing.T, model kernel.PreemptModel, extraTicks uint6
 
 func TestWakeupPreemptsHogUnderFull(t *testing.T) {
 	r := hogAgainstSleeper(t, kernel.PreemptFull, 10*sliceTicks())
-	t.Logf("sleeper ran in the spin: %v, %d ticks after its wake-up; hog preempted on interrupt return %d times, %d wake-up preemptions",
-		r.ranInSpin, r.afterWake, r.inside.PreemptFromIRQ-r.before.PreemptFromIRQ, r.wakePre)
+	t.Logf("sleeper ran in the spin: %v, %d ticks after its wake-up, hog saw it woken and not run: %v; hog preempted on interrupt return %d times, %d wake-up preemptions",
+		r.ranInSpin, r.afterWake, r.pending, r.inside.PreemptFromIRQ-r.before.PreemptFromIRQ, r.wakePre)
 	if !r.ranInSpin {
 		t.Fatalf("the woken sleeper did not run while the hog spun (%d ticks after the wake-up)", r.afterWake)
 	}
@@ -122,13 +138,16 @@ func TestWakeupPreemptsHogUnderFull(t *testing.T) {
 	if r.wakePre == 0 {
 		t.Errorf("the sleeper ran, but no wake-up asked the hog to make way (check_preempt_wakeup)")
 	}
+	if r.pending {
+		t.Errorf("the hog ran on after the interrupt that woke the sleeper (%d ticks more): the sleeper's timer interrupt did not preempt it on its way out", r.afterWake)
+	}
 }
 
 func TestWakeupWaitsForHogUnderNone(t *testing.T) {
 	const extra = 10
 	r := hogAgainstSleeper(t, kernel.PreemptNone, extra)
-	t.Logf("sleeper ran in the spin: %v, %d ticks after its wake-up, need_resched %v, %d wake-up preemptions asked",
-		r.ranInSpin, r.afterWake, r.resched, r.wakePre)
+	t.Logf("sleeper ran in the spin: %v, %d ticks after its wake-up, hog saw it woken and not run: %v, need_resched %v, %d wake-up preemptions asked",
+		r.ranInSpin, r.afterWake, r.pending, r.resched, r.wakePre)
 	if r.ranInSpin {
 		t.Fatalf("under preempt=none the woken sleeper ran while the hog spun")
 	}
