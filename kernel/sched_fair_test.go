@@ -23,16 +23,16 @@ type hogRound struct {
 	woken     bool   // the sleeper's timer woke it during the spin
 	ranInSpin bool   // the sleeper ran (its run time grew) before the spin ended
 	afterWake uint64 // ticks that found the hog running after the wake-up
+	resched   bool   // TIF_NEED_RESCHED set on the hog when the spin ended
+	before    kernel.TaskStats
+	inside    kernel.TaskStats
+	wakePre   uint64 // CPU 0's wake-up preemptions during the round
 	// pending: the hog, never switched out since its spin began, saw the
 	// sleeper woken and not yet run, so the interrupt that woke it
 	// returned to the hog. With high-resolution timers under
 	// preempt=full that cannot be: the sleeper's own timer interrupt
 	// wakes it and, on its way out, switches to it.
 	pending bool
-	resched   bool   // TIF_NEED_RESCHED set on the hog when the spin ended
-	before    kernel.TaskStats
-	inside    kernel.TaskStats
-	wakePre   uint64 // CPU 0's wake-up preemptions during the round
 }
 
 // hogSleepMs is the sleeper's sleep: long enough that the hog's virtual
