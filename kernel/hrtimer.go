@@ -27,8 +27,8 @@ import (
 //     busier CPU for a timer started on an idle one; this kernel does
 //     not).
 //   - The queue is sorted by expiry, ties in the order of starting, so
-//     callbacks run in expiry order. It is a doubly linked list through
-//     the timer records, which live in task structs or static memory:
+//     callbacks run in expiry order. It is an intrusive list (list.go)
+//     through the timer records, which live in task structs or static memory:
 //     no table to exhaust and no allocation. Linux keeps an rbtree
 //     (timerqueue); a CPU here has a tick and a timer per sleeping task
 //     on it, few enough that an insertion's walk is shorter than the
@@ -76,11 +76,11 @@ const (
 // HRTimer is a high-resolution timer (struct hrtimer). The zero value is
 // an inactive timer with no callback; SetFunction gives it one.
 type HRTimer struct {
-	expires    uint64  // Nanotime of expiry
-	next, prev uintptr // *HRTimer on its base's queue
-	function   uintptr // the callback's func value, a static funcval
-	cpu        int32   // the base it is queued on, or was last
-	armed      bool    // queued (HRTIMER_STATE_ENQUEUED)
+	expires  uint64   // Nanotime of expiry
+	node     ListNode // on its base's queue (list.go)
+	function uintptr  // the callback's func value, a static funcval
+	cpu      int32    // the base it is queued on, or was last
+	armed    bool     // queued (HRTIMER_STATE_ENQUEUED)
 }
 
 // HRTimerFunc is a timer's callback. It runs in hardirq context.
@@ -89,12 +89,11 @@ type HRTimerFunc func(t *HRTimer) HRTimerRestart
 // hrtimerCPUBase is a CPU's timers (struct hrtimer_cpu_base).
 type hrtimerCPUBase struct {
 	lock      amd64.RawLock
-	first     uintptr // *HRTimer, the earliest
-	last      uintptr // *HRTimer, the latest
-	running   uintptr // *HRTimer whose callback runs now
-	inHandler bool    // hrtimerInterrupt runs: it programs the device at its end
-	nextEvent uint64  // what the device is programmed for (0: nothing)
-	tickRan   bool    // the tick's callback ran in this interrupt
+	queue     ListHead // of HRTimer.node, earliest first
+	running   uintptr  // *HRTimer whose callback runs now
+	inHandler bool     // hrtimerInterrupt runs: it programs the device at its end
+	nextEvent uint64   // what the device is programmed for (0: nothing)
+	tickRan   bool     // the tick's callback ran in this interrupt
 	stats     HRTimerStats
 }
 
@@ -116,7 +115,22 @@ var hrtimerBases [MaxCPUs]hrtimerCPUBase
 // HRTimerStatsOf returns a copy of CPU cpu's timer statistics.
 func HRTimerStatsOf(cpu int) HRTimerStats { return hrtimerBases[cpu].stats }
 
-func hrtimerAt(a uintptr) *HRTimer { return (*HRTimer)(ptrOf(a)) }
+// hrtimerOfNode is container_of(node, struct hrtimer, node).
+//
+//go:nosplit
+func hrtimerOfNode(a uintptr) *HRTimer {
+	return (*HRTimer)(ptrOf(a - unsafe.Offsetof(HRTimer{}.node)))
+}
+
+// firstTimer is the earliest queued timer, nil for none. b.lock is held.
+//
+//go:nosplit
+func (b *hrtimerCPUBase) firstTimer() *HRTimer {
+	if b.queue.Empty() {
+		return nil
+	}
+	return hrtimerOfNode(b.queue.First())
+}
 
 func (t *HRTimer) addr() uintptr { return uintptr(unsafe.Pointer(t)) }
 
@@ -152,42 +166,21 @@ func (b *hrtimerCPUBase) enqueue(t *HRTimer) bool {
 	// Walk from the end: a new timer is usually the latest (a sleep is
 	// longer than the tick's period is rare on a busy CPU, and the tick
 	// is re-queued a period on, behind most sleepers).
-	a := b.last
-	for a != 0 && hrtimerAt(a).expires > t.expires {
-		a = hrtimerAt(a).prev
+	a := b.queue.Last()
+	for a != 0 && hrtimerOfNode(a).expires > t.expires {
+		a = nodeAt(a).Prev()
 	}
-	t.prev = a
-	if a == 0 {
-		t.next = b.first
-		b.first = t.addr()
-	} else {
-		t.next = hrtimerAt(a).next
-		hrtimerAt(a).next = t.addr()
-	}
-	if t.next != 0 {
-		hrtimerAt(t.next).prev = t.addr()
-	} else {
-		b.last = t.addr()
-	}
+	b.queue.AddAfter(a, &t.node)
 	t.armed = true
-	return t.prev == 0
+	return a == 0
 }
 
 // remove unlinks t. b.lock is held.
 //
 //go:nosplit
 func (b *hrtimerCPUBase) remove(t *HRTimer) {
-	if t.prev != 0 {
-		hrtimerAt(t.prev).next = t.next
-	} else {
-		b.first = t.next
-	}
-	if t.next != 0 {
-		hrtimerAt(t.next).prev = t.prev
-	} else {
-		b.last = t.prev
-	}
-	t.next, t.prev, t.armed = 0, 0, false
+	b.queue.Del(&t.node)
+	t.armed = false
 }
 
 // reprogram points the device at expires (hrtimer_reprogram). b.lock is
@@ -209,8 +202,8 @@ func hrtimerForceReprogram() {
 	fl := b.lock.Lock()
 	if !b.inHandler {
 		next := uint64(0)
-		if b.first != 0 {
-			next = hrtimerAt(b.first).expires
+		if first := b.firstTimer(); first != nil {
+			next = first.expires
 		}
 		if next != b.nextEvent {
 			b.reprogram(next)
@@ -323,8 +316,7 @@ func hrtimerInterrupt() {
 	wakeups := b.stats.SleeperWakeups
 	for round := 0; ; round++ {
 		now := Nanotime()
-		for b.first != 0 && hrtimerAt(b.first).expires <= now {
-			t := hrtimerAt(b.first)
+		for t := b.firstTimer(); t != nil && t.expires <= now; t = b.firstTimer() {
 			b.remove(t)
 			b.running = t.addr()
 			b.lock.Unlock(fl)
@@ -336,10 +328,11 @@ func hrtimerInterrupt() {
 			}
 			b.running = 0
 		}
-		if b.first == 0 {
+		first := b.firstTimer()
+		if first == nil {
 			break // nothing pending: the device stays quiet
 		}
-		next := hrtimerAt(b.first).expires
+		next := first.expires
 		if next > Nanotime() {
 			b.reprogram(next)
 			break

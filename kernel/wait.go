@@ -14,7 +14,7 @@ import (
 // their own hashed lists of the same shape (linux/sys_futex.go), as
 // Linux's do.
 //
-// A queue is a head (a raw lock and a doubly linked list) and the entries
+// A queue is a head (a raw lock and an intrusive list, list.go) and the entries
 // of the tasks that wait on it. There is no table: the entry lives with
 // the waiter, on its kernel stack for a wait in kernel context (a system
 // call; Linux's DEFINE_WAIT), or in its task struct for a wait from task
@@ -60,22 +60,25 @@ const TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE
 
 // WaitQueueEntry is one waiter (Linux's wait_queue_entry).
 type WaitQueueEntry struct {
-	flags      uint32
-	task       taskRef
-	next, prev uintptr // *WaitQueueEntry, 0 at the ends
-	head       uintptr // the queue the entry is on, 0 when on none (atomic)
+	flags uint32
+	task  taskRef
+	node  ListNode // on the queue's list (list.go)
+	head  uintptr  // the queue the entry is on, 0 when on none (atomic)
 }
 
 // WaitQueueHead is a wait queue (Linux's wait_queue_head).
 type WaitQueueHead struct {
-	lock        amd64.RawLock
-	first, last uintptr // *WaitQueueEntry
+	lock    amd64.RawLock
+	entries ListHead // of WaitQueueEntry.node
 }
 
 // WaitQueue is the name this kernel used first for a wait queue head.
 type WaitQueue = WaitQueueHead
 
-func entryAt(a uintptr) *WaitQueueEntry { return (*WaitQueueEntry)(ptrOf(a)) }
+// entryOfNode is container_of(node, struct wait_queue_entry, entry).
+func entryOfNode(a uintptr) *WaitQueueEntry {
+	return (*WaitQueueEntry)(ptrOf(a - unsafe.Offsetof(WaitQueueEntry{}.node)))
+}
 
 func (e *WaitQueueEntry) addr() uintptr { return uintptr(unsafe.Pointer(e)) }
 
@@ -95,41 +98,19 @@ func (e *WaitQueueEntry) queued() bool {
 
 // addHead and addTail link e in; wq.lock is held.
 func (wq *WaitQueueHead) addHead(e *WaitQueueEntry) {
-	e.prev, e.next = 0, wq.first
-	if wq.first != 0 {
-		entryAt(wq.first).prev = e.addr()
-	} else {
-		wq.last = e.addr()
-	}
-	wq.first = e.addr()
+	wq.entries.AddHead(&e.node)
 	atomic.StoreUintptr(&e.head, wq.addr())
 }
 
 func (wq *WaitQueueHead) addTail(e *WaitQueueEntry) {
-	e.next, e.prev = 0, wq.last
-	if wq.last != 0 {
-		entryAt(wq.last).next = e.addr()
-	} else {
-		wq.first = e.addr()
-	}
-	wq.last = e.addr()
+	wq.entries.AddTail(&e.node)
 	atomic.StoreUintptr(&e.head, wq.addr())
 }
 
 // del unlinks e; wq.lock is held. Clearing e.head is the last touch of
 // e: after it the waiter may return and reuse the memory.
 func (wq *WaitQueueHead) del(e *WaitQueueEntry) {
-	if e.prev != 0 {
-		entryAt(e.prev).next = e.next
-	} else {
-		wq.first = e.next
-	}
-	if e.next != 0 {
-		entryAt(e.next).prev = e.prev
-	} else {
-		wq.last = e.prev
-	}
-	e.next, e.prev = 0, 0
+	wq.entries.Del(&e.node)
 	atomic.StoreUintptr(&e.head, 0)
 }
 
@@ -191,9 +172,9 @@ func (wq *WaitQueueHead) FinishWait(e *WaitQueueEntry) {
 // woke. wq.lock is held.
 func (wq *WaitQueueHead) wakeUpLocked(nrExclusive int) int {
 	n := 0
-	for a := wq.first; a != 0; {
-		e := entryAt(a)
-		a = e.next // e may be reused once it is off the queue
+	for a := wq.entries.First(); a != 0; {
+		e := entryOfNode(a)
+		a = e.node.Next() // e may be reused once it is off the queue
 		exclusive := e.flags&WQ_FLAG_EXCLUSIVE != 0
 		if !tryToWakeUp(e.task.ptr(), TASK_NORMAL) {
 			continue // already running: it is no wake-up
@@ -230,7 +211,7 @@ func (wq *WaitQueueHead) WakeUpNr(n int) int {
 func (wq *WaitQueueHead) Waiters() int {
 	fl := wq.lock.Lock()
 	n := 0
-	for a := wq.first; a != 0; a = entryAt(a).next {
+	for a := wq.entries.First(); a != 0; a = nodeAt(a).Next() {
 		n++
 	}
 	wq.lock.Unlock(fl)

@@ -59,23 +59,24 @@ const (
 
 // futexQ is a waiter (Linux's struct futex_q), on its kernel stack.
 type futexQ struct {
-	key        uintptr // the futex's address
-	bitset     uint32
-	task       uintptr // *kernel.Task
-	next, prev uintptr // *futexQ in the bucket; 0 at the ends
-	queued     bool    // on the bucket's list; changed under its lock
+	key    uintptr // the futex's address
+	bitset uint32
+	task   uintptr         // *kernel.Task
+	node   kernel.ListNode // on the bucket's list
+	queued bool            // on the bucket's list; changed under its lock
 }
 
 type futexBucket struct {
-	lock        amd64.RawLock
-	first, last uintptr // *futexQ
+	lock  amd64.RawLock
+	chain kernel.ListHead // of futexQ.node
 }
 
 var futexQueues [futexBuckets]futexBucket
 
-func futexQAt(a uintptr) *futexQ { return (*futexQ)(addr.Ptr(a)) }
-
-func (q *futexQ) addr() uintptr { return uintptr(unsafe.Pointer(q)) }
+// futexQOfNode is container_of(node, struct futex_q, list).
+func futexQOfNode(a uintptr) *futexQ {
+	return (*futexQ)(addr.Ptr(a - unsafe.Offsetof(futexQ{}.node)))
+}
 
 // futexHash picks uaddr's bucket: Fibonacci hashing, the top bits of the
 // address times 2^64/phi, which depend on every bit of the address.
@@ -85,29 +86,14 @@ func futexHash(uaddr uintptr) *futexBucket {
 
 // queue appends q (futex_queue); b.lock is held.
 func (b *futexBucket) queue(q *futexQ) {
-	q.next, q.prev = 0, b.last
-	if b.last != 0 {
-		futexQAt(b.last).next = q.addr()
-	} else {
-		b.first = q.addr()
-	}
-	b.last = q.addr()
+	b.chain.AddTail(&q.node)
 	q.queued = true
 }
 
 // unqueue unlinks q (__futex_unqueue); b.lock is held.
 func (b *futexBucket) unqueue(q *futexQ) {
-	if q.prev != 0 {
-		futexQAt(q.prev).next = q.next
-	} else {
-		b.first = q.next
-	}
-	if q.next != 0 {
-		futexQAt(q.next).prev = q.prev
-	} else {
-		b.last = q.prev
-	}
-	q.next, q.prev, q.queued = 0, 0, false
+	b.chain.Del(&q.node)
+	q.queued = false
 }
 
 func sysFutex(f *amd64.TrapFrame) int64 {
@@ -226,9 +212,9 @@ func FutexWake(uaddr uintptr, n int32, bitset uint32) int64 {
 	b := futexHash(uaddr)
 	fl := b.lock.Lock()
 	woken := int32(0)
-	for a := b.first; a != 0; {
-		q := futexQAt(a)
-		a = q.next
+	for a := b.chain.First(); a != 0; {
+		q := futexQOfNode(a)
+		a = q.node.Next()
 		if q.key != uaddr || q.bitset&bitset == 0 {
 			continue
 		}
@@ -248,8 +234,10 @@ func FutexWaiters(uaddr uintptr) int {
 	b := futexHash(uaddr)
 	fl := b.lock.Lock()
 	n := 0
-	for a := b.first; a != 0; a = futexQAt(a).next {
-		if futexQAt(a).key == uaddr {
+	for a := b.chain.First(); a != 0; {
+		q := futexQOfNode(a)
+		a = q.node.Next()
+		if q.key == uaddr {
 			n++
 		}
 	}
