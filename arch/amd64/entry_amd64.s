@@ -297,9 +297,14 @@ TEXT buildFrame<>(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	$0, 8(SP)	// the whole FXSAVE image follows
 	SUBQ	$512, SP
 	FXSAVE64	(SP)
+	// FS to the kernel context, unless the interrupted code was in it
+	// already (an interrupt in the kernel): written only when it changes.
 	MOVQ	CPU_CURRENT(GS), BX
 	MOVQ	TC_KERNELFS(BX), AX
+	CMPQ	AX, TF_FSBASE(SP)
+	JEQ	fsdone
 	WRFSBASE_AX
+fsdone:
 	// A frame-pointer record for backtraces: BP chains to the interrupted
 	// BP through the saved RBP slot, with the interrupted RIP above it.
 	MOVQ	SP, DI
@@ -341,9 +346,15 @@ partial:
 	MOVUPS	(TF_XMM+14*16)(SP), X14
 	MOVUPS	(TF_XMM+15*16)(SP), X15
 fs:
+	// In kernel context FS is the current task's kernel context (this
+	// file's rule): write the frame's only if it differs.
 	ADDQ	$512, SP
 	MOVQ	0(SP), AX
+	MOVQ	CPU_CURRENT(GS), BX
+	CMPQ	AX, TC_KERNELFS(BX)
+	JEQ	fsdone
 	WRFSBASE_AX
+fsdone:
 	ADDQ	$16, SP
 	JMP	popAndIret<>(SB)
 
