@@ -40,14 +40,6 @@ var (
 	clockeventsReady bool
 )
 
-// ClockEventMode names the mode the local APIC timers run in.
-func ClockEventMode() string {
-	if tscDeadline {
-		return "tsc-deadline"
-	}
-	return "oneshot"
-}
-
 // clockeventsSetup puts this CPU's local APIC timer in one-shot or
 // TSC-deadline mode as the clock event device and starts the tick.
 // Interrupts off.

@@ -36,14 +36,14 @@ var irqHandlers [256]IRQHandler
 // reports and for tests that need to know a tick happened.
 var IRQCounts [256]uint64
 
-// RequestIRQ installs h for vector v (request_irq). Boot time only,
+// requestIRQ installs h for vector v (request_irq). Boot time only,
 // before interrupts are on.
-func RequestIRQ(v int, h IRQHandler) { irqHandlers[v] = h }
+func requestIRQ(v int, h IRQHandler) { irqHandlers[v] = h }
 
 // EnableDeviceIRQ routes ISA/GSI interrupt n to vector VecIOAPIC+n on the
 // boot CPU and installs h for it. Boot time only.
 func EnableDeviceIRQ(n int, h IRQHandler) {
-	RequestIRQ(amd64.VecIOAPIC+n, h)
+	requestIRQ(amd64.VecIOAPIC+n, h)
 	ioapic.EnableInterrupt(n, amd64.VecIOAPIC+n)
 }
 

@@ -12,6 +12,10 @@ import (
 // gets no preemption check at the end (seed text 002). Prefer
 // preempt_disable() or a spinlock.
 //
+// The API is Linux's whole: LocalIrqDisable, LocalIrqEnable and
+// IrqsDisabled have no caller in the kernel itself and are there for the
+// code the lessons write (docs/preemption.md).
+//
 // The tracer (package trace) sees each of them turn interrupts off or
 // back on: events for the timeline and edges for the irqsoff latency
 // tracers. They are recorded without the caller's PC.

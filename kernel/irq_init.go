@@ -22,9 +22,9 @@ func InitIRQBootCPU(hz int) {
 	tscHz := calibrate.TSC()
 	SetTSCFrequency(tscHz)
 	lapic.TimerHz = calibrate.LAPICTimer(tscHz)
-	RequestIRQ(amd64.VecTimer, timerInterrupt)
-	RequestIRQ(amd64.VecResched, ReschedIPI) // the work is on the return path
-	RequestIRQ(amd64.VecTLB, tlbInterrupt)
+	requestIRQ(amd64.VecTimer, timerInterrupt)
+	requestIRQ(amd64.VecResched, ReschedIPI) // the work is on the return path
+	requestIRQ(amd64.VecTLB, tlbInterrupt)
 	HZ = hz
 	clockeventsSetup()
 }

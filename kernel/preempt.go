@@ -1,7 +1,7 @@
 package kernel
 
 import (
-	_ "unsafe" // for go:linkname
+	"unsafe"
 
 	"gopreempt/arch/amd64"
 	"gopreempt/trace"
@@ -88,11 +88,18 @@ func inKernelContext() bool { return !onGoroutineStack() }
 
 // onGoroutineStack reports whether the caller runs on a goroutine: one
 // comparison of the stack pointer with the runtime's address range,
-// without asking which task is current (amd64.OnGoroutineStack, where
-// goroutine pinning lives).
+// without asking which task is current. It is amd64.OnGoroutineStack
+// (pin.go, where goroutine pinning lives and the range is explained),
+// written out again because preempt_disable() is the fast path: calling
+// that one through two levels of inlining costs the pair an instruction
+// (the inlining mark the compiler leaves for tracebacks).
 //
 //go:nosplit
-func onGoroutineStack() bool { return amd64.OnGoroutineStack() }
+func onGoroutineStack() bool {
+	var probe byte
+	sp := uintptr(unsafe.Pointer(&probe))
+	return sp-amd64.UserBase < amd64.UserTop-amd64.UserBase
+}
 
 // PreemptDisable makes the current task non-preemptible until the matching
 // PreemptEnable. It nests: n disables need n enables.

@@ -2,31 +2,39 @@
 // 0x71). The kernel reads it once at boot for the wall clock; QEMU keeps
 // it on the host's time, so tests also use its second boundaries as an
 // independent reference for the kernel's TSC clock.
+//
+// TamaGo has an RTC driver (soc/intel/rtc), whose register names this
+// package uses, but not its reader, for three reasons. Its Now returns a
+// time.Time in a time.Location it loads on first use, which needs the Go
+// runtime and allocates, and boot reads the clock before the runtime
+// starts. It assumes BCD and 24-hour mode where this reader honours
+// status register B's binary and 12-hour bits. And it fails on an update
+// in progress and reads once, where this one waits the update out and
+// reads until two readings agree.
 package rtc
 
-import "gopreempt/arch/amd64"
+import (
+	tamago "github.com/usbarmory/tamago/soc/intel/rtc"
 
+	"gopreempt/arch/amd64"
+)
+
+// Registers TamaGo does not name (MC146818 datasheet). TamaGo's DOW is
+// register 0x07, which holds the day of the month.
 const (
-	regSeconds = 0x00
-	regMinutes = 0x02
-	regHours   = 0x04
-	regDay     = 0x07
-	regMonth   = 0x08
-	regYear    = 0x09
-	regStatusA = 0x0a
 	regStatusB = 0x0b
 
-	statusAUpdating = 0x80 // update in progress: wait
-	statusB24h      = 0x02
-	statusBBinary   = 0x04
+	statusB24h    = 0x02
+	statusBBinary = 0x04
 )
 
 func read(r uint8) uint8 {
-	amd64.Outb(0x70, r)
-	return amd64.Inb(0x71)
+	amd64.Outb(tamago.CMOS_RTC_OUT, r)
+	return amd64.Inb(tamago.CMOS_RTC_IN)
 }
 
-func updating() bool { return read(regStatusA)&statusAUpdating != 0 }
+// updating reports an update in progress (status A's UIP bit): wait.
+func updating() bool { return read(tamago.STATUSA)>>tamago.STATUSA_UIP&1 != 0 }
 
 // Time is a reading of the clock.
 type Time struct {
@@ -59,15 +67,15 @@ func readRaw() Time {
 		}
 		return int(v)
 	}
-	h := read(regHours)
+	h := read(tamago.HOURS)
 	pm := h&0x80 != 0
 	t := Time{
-		Second: conv(read(regSeconds)),
-		Minute: conv(read(regMinutes)),
+		Second: conv(read(tamago.SECONDS)),
+		Minute: conv(read(tamago.MINUTES)),
 		Hour:   conv(h & 0x7f),
-		Day:    conv(read(regDay)),
-		Month:  conv(read(regMonth)),
-		Year:   2000 + conv(read(regYear)),
+		Day:    conv(read(tamago.DOW)),
+		Month:  conv(read(tamago.MONTH)),
+		Year:   2000 + conv(read(tamago.YEAR)),
 	}
 	if b&statusB24h == 0 && pm {
 		t.Hour = (t.Hour + 12) % 24

@@ -14,15 +14,15 @@ import (
 	"gopreempt/internal/addr"
 )
 
-// Base is the standard address, which QEMU's MADT reports; the boot code
+// base is the standard address, which QEMU's MADT reports; the boot code
 // maps the page uncached.
-const Base = 0xfec00000
+const base = 0xfec00000
 
-var ioa = tamago.IOAPIC{Index: 0, Base: Base}
+var ioa = tamago.IOAPIC{Index: 0, Base: base}
 
 func write(reg, v uint32) {
-	*(*uint32)(addr.Ptr(uintptr(Base + tamago.IOREGSEL))) = reg
-	*(*uint32)(addr.Ptr(uintptr(Base + tamago.IOWIN))) = v
+	*(*uint32)(addr.Ptr(uintptr(base + tamago.IOREGSEL))) = reg
+	*(*uint32)(addr.Ptr(uintptr(base + tamago.IOWIN))) = v
 }
 
 // Init masks every redirection entry (the low word of entry i is

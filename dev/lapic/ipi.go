@@ -12,9 +12,9 @@ import (
 // a destination shorthand. Writing the low half sends; the
 // delivery-status bit stays set until the target APIC has accepted it.
 
-// ICR_LEVEL_ASSERT is the level bit, which INIT and Start-Up take as 1
+// icrLevelAssert is the level bit, which INIT and Start-Up take as 1
 // (TamaGo's ICR_INIT is the bit's position).
-const ICR_LEVEL_ASSERT = 1 << tamago.ICR_INIT
+const icrLevelAssert = 1 << tamago.ICR_INIT
 
 // SendIPI sends a fixed interrupt on vector v to the CPU whose local
 // APIC ID is apicID.
@@ -25,6 +25,7 @@ func SendIPI(apicID, v uint32) { sendICR(apicID<<tamago.ID, tamago.ICR_DLV_IRQ|v
 func SendIPIAllButSelf(v uint32) { sendICR(0, tamago.ICR_DST_REST|tamago.ICR_DLV_IRQ|v) }
 
 // SendIPISelf sends vector v to this CPU (destination shorthand 01b).
+// The timer-path benchmark (kernel/irq_bench_test.go) uses it.
 func SendIPISelf(v uint32) { sendICR(0, tamago.ICR_DST_SELF|tamago.ICR_DLV_IRQ|v) }
 
 // SendNMI sends a non-maskable interrupt (delivery mode 100b, no vector)
@@ -34,13 +35,13 @@ func SendNMI(apicID uint32) { sendICR(apicID<<tamago.ID, tamago.ICR_DLV_NMI) }
 // SendInit sends INIT, level assert, to the CPU with APIC ID apicID: it
 // resets the processor into wait-for-SIPI (SDM Vol. 3A, 9.4.4.1).
 func SendInit(apicID uint32) {
-	sendICR(apicID<<tamago.ID, tamago.ICR_DLV_INIT|ICR_LEVEL_ASSERT)
+	sendICR(apicID<<tamago.ID, tamago.ICR_DLV_INIT|icrLevelAssert)
 }
 
 // SendStartup sends a Start-Up IPI: a processor in wait-for-SIPI starts
 // in real mode at page, that is at address page<<12.
 func SendStartup(apicID uint32, page uint8) {
-	sendICR(apicID<<tamago.ID, tamago.ICR_DLV_SIPI|ICR_LEVEL_ASSERT|uint32(page))
+	sendICR(apicID<<tamago.ID, tamago.ICR_DLV_SIPI|icrLevelAssert|uint32(page))
 }
 
 // sendICR writes the command register, high half first, and polls the

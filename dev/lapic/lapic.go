@@ -28,19 +28,21 @@ import (
 )
 
 // Registers and fields TamaGo's driver does not name (SDM Vol. 3A,
-// 11.4.1, 11.5.4, 11.8.3.1), in Linux's spelling.
+// 11.4.1, 11.5.4, 11.8.3.1), after Linux's names (MSR_IA32_APICBASE,
+// APIC_TASKPRI, APIC_TMICT, APIC_TMCCT, APIC_TDCR, APIC_LVT_MASKED,
+// APIC_TDR_DIV_16).
 const (
-	MSR_IA32_APICBASE         = 0x1b
-	MSR_IA32_APICBASE_ENABLE  = 1 << 11 // xAPIC global enable
-	MSR_IA32_APICBASE_ADDRESS = ^uint64(0xfff)
+	msrAPICBase        = 0x1b
+	msrAPICBaseEnable  = 1 << 11 // xAPIC global enable
+	msrAPICBaseAddress = ^uint64(0xfff)
 
-	APIC_TASKPRI = 0x80  // task priority register
-	APIC_TMICT   = 0x380 // timer initial count
-	APIC_TMCCT   = 0x390 // timer current count
-	APIC_TDCR    = 0x3e0 // timer divide configuration
+	apicTASKPRI = 0x80  // task priority register
+	apicTMICT   = 0x380 // timer initial count
+	apicTMCCT   = 0x390 // timer current count
+	apicTDCR    = 0x3e0 // timer divide configuration
 
-	APIC_LVT_MASKED = 1 << 16 // in every LVT entry
-	APIC_TDR_DIV_16 = 0x3     // divide configuration: by 16
+	apicLVTMasked = 1 << 16 // in every LVT entry
+	apicTDRDiv16  = 0x3     // divide configuration: by 16
 )
 
 var apic tamago.LAPIC
@@ -51,10 +53,10 @@ func reg(r uint32) *uint32 { return (*uint32)(addr.Ptr(uintptr(apic.Base + r))) 
 // priority 0 so that every vector is accepted, with spurious as its
 // spurious-interrupt vector (SDM Vol. 3A, 11.4.3, 11.9). Interrupts off.
 func Enable(spurious uint32) {
-	base := amd64.Rdmsr(MSR_IA32_APICBASE)
-	apic.Base = uint32(base & MSR_IA32_APICBASE_ADDRESS)
-	amd64.Wrmsr(MSR_IA32_APICBASE, base|MSR_IA32_APICBASE_ENABLE)
-	*reg(APIC_TASKPRI) = 0
+	base := amd64.Rdmsr(msrAPICBase)
+	apic.Base = uint32(base & msrAPICBaseAddress)
+	amd64.Wrmsr(msrAPICBase, base|msrAPICBaseEnable)
+	*reg(apicTASKPRI) = 0
 	*reg(tamago.LAPIC_SVR) = spurious
 	apic.Enable()
 }

@@ -18,9 +18,9 @@ import (
 // from the timer interrupt or under a timer base's lock.
 
 const (
-	MSR_IA32_TSC_DEADLINE = 0x6e0
-	cpuidTSCDeadline      = 1 << 24 // CPUID.01H:ECX.TSC_Deadline
-	TimerDivide           = 16      // the divider SetOneShot configures
+	msrTSCDeadline   = 0x6e0
+	cpuidTSCDeadline = 1 << 24 // CPUID.01H:ECX.TSC_Deadline
+	TimerDivide      = 16      // the divider SetOneShot configures
 )
 
 // TimerHz is the timer's input clock, measured once at boot against the
@@ -36,8 +36,8 @@ func HasTSCDeadline() bool {
 // SetOneShot puts the timer in one-shot mode on vector v, dividing its
 // input clock by 16, stopped until SetInitialCount.
 func SetOneShot(v uint32) {
-	*reg(APIC_TMICT) = 0
-	*reg(APIC_TDCR) = APIC_TDR_DIV_16
+	*reg(apicTMICT) = 0
+	*reg(apicTDCR) = apicTDRDiv16
 	apic.SetTimer(int(v), tamago.TIMER_MODE_ONE_SHOT)
 }
 
@@ -45,13 +45,13 @@ func SetOneShot(v uint32) {
 // runs and can be read, for calibration.
 func SetOneShotMasked(v uint32) {
 	SetOneShot(v)
-	*reg(tamago.LAPIC_LVT_TIMER) |= APIC_LVT_MASKED
+	*reg(tamago.LAPIC_LVT_TIMER) |= apicLVTMasked
 }
 
 // SetTSCDeadlineMode puts the timer in TSC-deadline mode on vector v,
 // disarmed until SetTSCDeadline.
 func SetTSCDeadlineMode(v uint32) {
-	*reg(APIC_TMICT) = 0
+	*reg(apicTMICT) = 0
 	apic.SetTimer(int(v), tamago.TIMER_MODE_TSC_DEADLINE)
 	// The LVT write and the first WRMSR to IA32_TSC_DEADLINE must not
 	// pass each other (SDM Vol. 3A, 11.5.4.1): a locked instruction
@@ -62,22 +62,26 @@ func SetTSCDeadlineMode(v uint32) {
 
 // SetInitialCount starts a one-shot countdown of n timer ticks; 0 stops
 // the timer.
-func SetInitialCount(n uint32) { *reg(APIC_TMICT) = n }
+func SetInitialCount(n uint32) { *reg(apicTMICT) = n }
 
 // CurrentCount reads the countdown.
-func CurrentCount() uint32 { return *reg(APIC_TMCCT) }
+func CurrentCount() uint32 { return *reg(apicTMCCT) }
 
 // SetTSCDeadline arms the timer in TSC-deadline mode for TSC value tsc;
 // 0 disarms it.
-func SetTSCDeadline(tsc uint64) { amd64.Wrmsr(MSR_IA32_TSC_DEADLINE, tsc) }
+func SetTSCDeadline(tsc uint64) { amd64.Wrmsr(msrTSCDeadline, tsc) }
 
 // TimerSetup reads back how this CPU's timer is programmed: its mode
 // ("oneshot", "periodic", "tsc-deadline", or "masked") and, in one-shot
 // mode, the cycles of the timer input clock (initial count times the
-// divider) it was last started for.
+// divider) it was last started for, which is never more than the time to
+// this CPU's next timer, the tick included. The SMP tests and the
+// smpinfo system-test kernel compare it with 1/HZ: it reads the hardware,
+// so it shows what the CPU will do, which the tick counts of a starved
+// emulator do not.
 func TimerSetup() (mode string, cycles uint64) {
 	fl := amd64.IrqSave()
-	lvt, count, div := *reg(tamago.LAPIC_LVT_TIMER), *reg(APIC_TMICT), *reg(APIC_TDCR)
+	lvt, count, div := *reg(tamago.LAPIC_LVT_TIMER), *reg(apicTMICT), *reg(apicTDCR)
 	amd64.IrqRestore(fl)
 	// Divide configuration: bits 0, 1 and 3 hold log2(divider)-1, with
 	// 111b meaning divide by 1.
@@ -87,7 +91,7 @@ func TimerSetup() (mode string, cycles uint64) {
 		by = 2 << code
 	}
 	switch {
-	case lvt&APIC_LVT_MASKED != 0:
+	case lvt&apicLVTMasked != 0:
 		mode = "masked"
 	case lvt>>tamago.TIMER_MODE&3 == tamago.TIMER_MODE_ONE_SHOT:
 		mode = "oneshot"

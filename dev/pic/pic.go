@@ -10,10 +10,10 @@ package pic
 import "gopreempt/arch/amd64"
 
 const (
-	PIC_MASTER_CMD = 0x20
-	PIC_MASTER_IMR = 0x21
-	PIC_SLAVE_CMD  = 0xa0
-	PIC_SLAVE_IMR  = 0xa1
+	picMasterCmd = 0x20
+	picMasterIMR = 0x21
+	picSlaveCmd  = 0xa0
+	picSlaveIMR  = 0xa1
 
 	icw1Init      = 0x11 // ICW1: initialize, edge-triggered, ICW4 follows
 	icw4Mode8086  = 0x01
@@ -27,14 +27,14 @@ const (
 // Disable remaps both PICs out of the exception vectors and masks every
 // line.
 func Disable() {
-	amd64.Outb(PIC_MASTER_CMD, icw1Init)
-	amd64.Outb(PIC_SLAVE_CMD, icw1Init)
-	amd64.Outb(PIC_MASTER_IMR, masterBase)
-	amd64.Outb(PIC_SLAVE_IMR, slaveBase)
-	amd64.Outb(PIC_MASTER_IMR, masterCascade)
-	amd64.Outb(PIC_SLAVE_IMR, slaveCascade)
-	amd64.Outb(PIC_MASTER_IMR, icw4Mode8086)
-	amd64.Outb(PIC_SLAVE_IMR, icw4Mode8086)
-	amd64.Outb(PIC_MASTER_IMR, maskAll)
-	amd64.Outb(PIC_SLAVE_IMR, maskAll)
+	amd64.Outb(picMasterCmd, icw1Init)
+	amd64.Outb(picSlaveCmd, icw1Init)
+	amd64.Outb(picMasterIMR, masterBase)
+	amd64.Outb(picSlaveIMR, slaveBase)
+	amd64.Outb(picMasterIMR, masterCascade)
+	amd64.Outb(picSlaveIMR, slaveCascade)
+	amd64.Outb(picMasterIMR, icw4Mode8086)
+	amd64.Outb(picSlaveIMR, icw4Mode8086)
+	amd64.Outb(picMasterIMR, maskAll)
+	amd64.Outb(picSlaveIMR, maskAll)
 }

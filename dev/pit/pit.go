@@ -14,9 +14,9 @@ import "gopreempt/arch/amd64"
 const PIT_TICK_RATE = 1193182
 
 const (
-	PIT_CH2  = 0x42
-	PIT_MODE = 0x43 // command register
-	PORT_61  = 0x61 // PC/AT system control port B
+	pitCh2  = 0x42
+	pitMode = 0x43 // command register
+	port61  = 0x61 // PC/AT system control port B
 
 	port61Gate2 = 0x01 // channel 2 gate
 	port61Spkr  = 0x02 // speaker data enable
@@ -29,30 +29,30 @@ const (
 // mode 0, with the speaker off, and opens its gate: counting starts. It
 // returns port 0x61 as it was, for Stop.
 func Start() (saved uint8) {
-	saved = amd64.Inb(PORT_61)
-	amd64.Outb(PORT_61, saved&^(port61Gate2|port61Spkr)) // gate low while programming
-	amd64.Outb(PIT_MODE, cmdCh2Mode0)
-	amd64.Outb(PIT_CH2, 0xff)
-	amd64.Outb(PIT_CH2, 0xff)
-	amd64.Outb(PORT_61, saved&^port61Spkr|port61Gate2)
+	saved = amd64.Inb(port61)
+	amd64.Outb(port61, saved&^(port61Gate2|port61Spkr)) // gate low while programming
+	amd64.Outb(pitMode, cmdCh2Mode0)
+	amd64.Outb(pitCh2, 0xff)
+	amd64.Outb(pitCh2, 0xff)
+	amd64.Outb(port61, saved&^port61Spkr|port61Gate2)
 	return saved
 }
 
 // Latch freezes channel 2's count for ReadLatched. It is one OUT, which
 // the calibration brackets with TSC reads.
-func Latch() { amd64.Outb(PIT_MODE, cmdLatch2) }
+func Latch() { amd64.Outb(pitMode, cmdLatch2) }
 
 // ReadLatched reads the count Latch froze, low byte first.
 func ReadLatched() uint16 {
-	lo := amd64.Inb(PIT_CH2)
-	hi := amd64.Inb(PIT_CH2)
+	lo := amd64.Inb(pitCh2)
+	hi := amd64.Inb(pitCh2)
 	return uint16(hi)<<8 | uint16(lo)
 }
 
 // Expired reports whether the countdown has reached zero (the output of
 // channel 2 goes high at terminal count in mode 0).
-func Expired() bool { return amd64.Inb(PORT_61)&port61Out2 != 0 }
+func Expired() bool { return amd64.Inb(port61)&port61Out2 != 0 }
 
 // Stop closes channel 2's gate and turns the speaker off, given the port
 // Start returned.
-func Stop(saved uint8) { amd64.Outb(PORT_61, saved&^(port61Gate2|port61Spkr)) }
+func Stop(saved uint8) { amd64.Outb(port61, saved&^(port61Gate2|port61Spkr)) }
