@@ -29,6 +29,16 @@ var classNames = []struct {
 	{"signal", Signal}, {"syscall", Syscall},
 }
 
+// ClassNames returns the class names, in the order String writes them
+// (for trace='s usage text).
+func ClassNames() []string {
+	names := make([]string, len(classNames))
+	for i, n := range classNames {
+		names[i] = n.name
+	}
+	return names
+}
+
 // ParseClasses reads trace='s value: "all", or class names joined by
 // commas ("sched,irq,preempt"). ok is false for an unknown name.
 func ParseClasses(s string) (c Class, ok bool) {

@@ -34,5 +34,10 @@
 // wins would be a guess.
 //
 // A single table (table.go) describes every option. Parse, Format and
-// Usage all read it, so the three cannot drift apart.
+// Usage all read it, so the three cannot drift apart. The values an
+// option chooses among are the kernel's own (kernel.PreemptModel,
+// kernel.PanicAction, the tracer's class names), so the parser and what
+// it configures cannot drift apart either. cmdline imports the kernel,
+// never the other way; its tests run on the host, which the kernel
+// package allows (its init functions only register reports).
 package cmdline
