@@ -44,8 +44,8 @@ func ClockParams() (tsc0, mult uint64, bootReal int64) {
 	return clock.tsc0, clock.mult, clock.bootReal
 }
 
-// SetTSCFrequency installs the calibrated TSC rate.
-func SetTSCFrequency(hz uint64) {
+// setTSCFrequency installs the calibrated TSC rate.
+func setTSCFrequency(hz uint64) {
 	clock.tscHz = hz
 	clock.mult = (uint64(1e9) << ClockShift) / hz
 	if clock.tsc0 == 0 {

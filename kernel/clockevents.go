@@ -53,7 +53,7 @@ func clockeventsSetup() {
 	} else {
 		lapic.SetOneShot(amd64.VecTimer)
 	}
-	TickSetup()
+	tickSetup()
 }
 
 // clockeventsProgram programs this CPU's timer to interrupt at Nanotime

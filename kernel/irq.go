@@ -8,9 +8,12 @@ import (
 )
 
 // The kernel's interrupt layer: irq_enter/irq_exit, the table of
-// handlers by vector, and the one function every device interrupt and
-// IPI goes through (Linux's common_interrupt and handle_irq, and
-// irq_enter/irq_exit of kernel/softirq.c). The devices themselves are
+// device handlers by vector, and the one function every device interrupt
+// and IPI goes through (Linux's common_interrupt and handle_irq, and
+// irq_enter/irq_exit of kernel/softirq.c). The kernel's own vectors, the
+// local APIC timer and the IPIs, are called by name, as Linux gives its
+// system vectors their own entry points (DEFINE_IDTENTRY_SYSVEC); the
+// table is for the devices a driver asks for (request_irq). The devices themselves are
 // drivers below the kernel (dev/lapic, dev/ioapic); the vectors are
 // arch's (arch/amd64/irq_vectors.go).
 //
@@ -27,7 +30,7 @@ import (
 // context with interrupts off: no allocation, no heap pointer writes, no
 // blocking.
 
-// IRQHandler is a device interrupt or IPI handler.
+// IRQHandler is a device interrupt handler.
 type IRQHandler func()
 
 var irqHandlers [256]IRQHandler
@@ -51,12 +54,12 @@ func EnableDeviceIRQ(n int, h IRQHandler) {
 // HARDIRQ_OFFSET to the interrupted task's preempt_count, so that
 // in_irq(), in_interrupt() and in_atomic() are true inside the handler and
 // neither the handler nor anything it calls can schedule.
-func irqEnter() { AddPreemptCount(HARDIRQ_OFFSET) }
+func irqEnter() { addPreemptCountRaw(Current(), HARDIRQ_OFFSET) }
 
 // irqExit ends it. The decision to preempt comes after, on the return
 // path (irqentryExit, entry.go), once the count is back to what the
 // interrupted code had.
-func irqExit() { SubPreemptCount(HARDIRQ_OFFSET) }
+func irqExit() { subPreemptCountRaw(Current(), HARDIRQ_OFFSET) }
 
 // handleIRQ is the interrupt path for every vector from 32 up.
 func handleIRQ(f *amd64.TrapFrame) {
@@ -67,18 +70,27 @@ func handleIRQ(f *amd64.TrapFrame) {
 		return
 	}
 	irqEnter()
-	TickIrqEnter() // a halted idle CPU's tick restarts first
+	tickIrqEnter() // a halted idle CPU's tick restarts first
 	trace.IRQEnter(v, f.RIP)
 	if v >= amd64.VecResched {
 		trace.IPIRecv(uint32(v))
 		if v == amd64.VecResched {
-			TraceReschedIPI()
+			traceReschedIPI()
 		}
 	}
-	if h := irqHandlers[v&255]; h != nil {
-		h()
-	} else {
-		Pr(KERN_WARNING).S("irq: unexpected interrupt on vector ").U(v).Emit()
+	switch v {
+	case amd64.VecTimer:
+		timerInterrupt() // sysvec_apic_timer_interrupt
+	case amd64.VecResched:
+		schedulerIPI() // sysvec_reschedule_ipi: the work is on the return path
+	case amd64.VecTLB:
+		tlbInterrupt()
+	default:
+		if h := irqHandlers[v&255]; h != nil {
+			h()
+		} else {
+			Pr(KERN_WARNING).S("irq: unexpected interrupt on vector ").U(v).Emit()
+		}
 	}
 	lapic.EOI()
 	trace.IRQExit(v)

@@ -13,18 +13,14 @@ import (
 // the clock event device and the tick. Interrupts off.
 
 // InitIRQBootCPU sets up interrupts on the boot CPU: PIC off, local APIC
-// on, I/O APIC masked, TSC and timer calibrated, the handlers installed,
-// the timer a one-shot clock event device and the tick running at hz.
+// on, I/O APIC masked, TSC and timer calibrated, the timer a one-shot clock event device and the tick running at hz.
 func InitIRQBootCPU(hz int) {
 	pic.Disable()
 	lapic.Enable(amd64.VecSpurious)
 	ioapic.Init()
 	tscHz := calibrate.TSC()
-	SetTSCFrequency(tscHz)
+	setTSCFrequency(tscHz)
 	lapic.TimerHz = calibrate.LAPICTimer(tscHz)
-	requestIRQ(amd64.VecTimer, timerInterrupt)
-	requestIRQ(amd64.VecResched, ReschedIPI) // the work is on the return path
-	requestIRQ(amd64.VecTLB, tlbInterrupt)
 	HZ = hz
 	clockeventsSetup()
 }

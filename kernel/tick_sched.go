@@ -42,10 +42,10 @@ func tickSchedTimer(t *HRTimer) HRTimerRestart {
 	return HRTIMER_RESTART
 }
 
-// TickSetup starts this CPU's tick (tick_setup_sched_timer), one period
+// tickSetup starts this CPU's tick (tick_setup_sched_timer), one period
 // from now. Called once per CPU when its clock event device is ready,
 // with interrupts off.
-func TickSetup() {
+func tickSetup() {
 	t := &tickTimers[thisCPUID()]
 	t.SetFunction(tickSchedTimer)
 	HRTimerStart(t, Nanotime()+TickPeriod())
@@ -184,7 +184,7 @@ func tickNohzIdleEnter(rq *RunQueue) {
 	nohzStats[cpu].Stops++
 }
 
-// TickIrqEnter ends an idle halt (tick_irq_enter): it counts the halt
+// tickIrqEnter ends an idle halt (tick_irq_enter): it counts the halt
 // and restarts the tick if the idle loop stopped it. Every interrupt
 // calls it first (handleIRQ, irq.go): the interrupt that ends a halt may preempt
 // the idle task on its way out, before the idle loop runs again, and
@@ -192,7 +192,7 @@ func tickNohzIdleEnter(rq *RunQueue) {
 // the idle loop with interrupts off.
 //
 //go:nosplit
-func TickIrqEnter() {
+func tickIrqEnter() {
 	cpu := thisCPUID()
 	idle := &nohzIdles[cpu]
 	if idle.start == 0 {
@@ -224,11 +224,11 @@ func TickIrqEnter() {
 }
 
 // tickNohzIdleExit follows the halt in the idle loop: the interrupt that
-// ended it has already restarted the tick (TickIrqEnter); this makes
+// ended it has already restarted the tick (tickIrqEnter); this makes
 // sure of it. Interrupts on.
 func tickNohzIdleExit() {
 	fl := amd64.IrqSave()
-	TickIrqEnter()
+	tickIrqEnter()
 	amd64.IrqRestore(fl)
 }
 

@@ -47,10 +47,10 @@ func setTskNeedReschedBy(t *Task, reason uint64) {
 	trace.NeedResched(t.Pid, reason, int(t.ThreadInfo.CPU))
 }
 
-// TraceReschedIPI records, on the CPU a reschedule IPI reached, that
+// traceReschedIPI records, on the CPU a reschedule IPI reached, that
 // need_resched is set because of it (the irq package calls it from the
 // IPI's entry). Interrupt context.
-func TraceReschedIPI() {
+func traceReschedIPI() {
 	if t := Current(); trace.On(trace.Sched) && TestTskNeedResched(t) {
 		trace.NeedResched(t.Pid, reasonIPI, int(thisCPUID()))
 	}

@@ -64,9 +64,3 @@ func handleException(f *amd64.TrapFrame) {
 		oops(f, "")
 	}
 }
-
-// AddPreemptCount and SubPreemptCount change the current task's count
-// by v; irq_enter/irq_exit use them with HARDIRQ_OFFSET.
-func AddPreemptCount(v uint32) { addPreemptCountRaw(Current(), v) }
-
-func SubPreemptCount(v uint32) { subPreemptCountRaw(Current(), v) }

@@ -79,10 +79,10 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 	}
 }
 
-// ReschedIPI is the reschedule IPI's handler. Its work is done on the
+// schedulerIPI is the reschedule IPI's handler. Its work is done on the
 // interrupt's return path, which preempts if need_resched is set; the
 // handler only counts it. Interrupt context.
-func ReschedIPI() { thisRQ().Stats.ReschedIPIs++ }
+func schedulerIPI() { thisRQ().Stats.ReschedIPIs++ }
 
 // selectTaskRQ chooses the CPU a woken task goes to: where it last ran,
 // unless it may not run there, or that CPU is busy and another CPU it
