@@ -32,7 +32,9 @@ func init() {
 	Options = opts
 	apply(opts)
 	os.Args = append([]string{os.Args[0]}, opts.Argv...)
-	fmt.Printf("gopreempt: options %s\n", opts.Format())
+	shown := opts
+	shown.Argv = nil // printed apart, each quoted: what the program gets
+	fmt.Printf("gopreempt: %s, program arguments %q\n", shown.Format(), opts.Argv)
 }
 
 // Options is the parsed kernel command line.

@@ -3,9 +3,10 @@ package cmdline
 import "strings"
 
 // Format returns the canonical command line for o. Boot prints it once
-// the command line is parsed ("gopreempt: options ...", boot/init.go).
-// Every option that has a spelling is written out, even at its default,
-// so that line shows the whole configuration. The
+// the command line is parsed ("gopreempt: preempt=full ...",
+// boot/init.go), with the program arguments apart. Every option that has
+// a spelling is written out, even at its default, so that line shows the
+// whole configuration. The
 // settings with no spelling, panic unset and all CPUs, are left out.
 // The program arguments all follow "--", forwarded test flags
 // included, which keeps their order when the line is parsed again.
