@@ -50,18 +50,6 @@ const (
 	PREEMPT_ACTIVE = 0x10000000
 )
 
-// Go's own preempt_disable. While a goroutine is inside a kernel critical
-// section the Go scheduler must not move it to another thread (task): the
-// count it raised belongs to this task. procPin raises the M's lock count,
-// which keeps the goroutine on its M and stops the runtime from preempting
-// it; procUnpin undoes it.
-//
-//go:linkname procPin runtime.procPin
-func procPin() int
-
-//go:linkname procUnpin runtime.procUnpin
-func procUnpin()
-
 // PreemptCount returns the current task's preempt_count.
 func PreemptCount() uint32 { return Current().ThreadInfo.PreemptCount }
 
@@ -104,36 +92,31 @@ func onGoroutineStack() bool {
 // PreemptDisable makes the current task non-preemptible until the matching
 // PreemptEnable. It nests: n disables need n enables.
 //
-// The fast path is the pin, one look-up of the current task and one add.
-// The goroutine is pinned first, so that the task looked up is the one
-// it keeps running on, and the count raised is that task's. Everything
-// else happens only when the preemption depth leaves zero with the
-// preempt class traced: the event, the latency tracers' edge and the
-// start of the section for the MaxPreemptOff statistic (preemptOffBegins).
+// The fast path is assembly (preempt_amd64.s): the current task's count
+// up by one, and the goroutine pinned to its thread by raising the
+// running m's lock count, as runtime.procPin does. While it is raised the
+// Go scheduler neither moves the goroutine to another thread (task) nor
+// preempts it, so the count raised stays the count of the task the
+// goroutine runs on. In kernel context the "m" is the task's kernel g's,
+// whose count nothing reads (arch/amd64/kernel_g.go). When the depth
+// leaves zero with the preempt class traced, preemptDisableTraced does
+// the rest: the event, the latency tracers' edge and the start of the
+// section for the MaxPreemptOff statistic (preemptOffBegins).
 //
 // Linux's preempt_disable() ends with barrier(), so that the compiler
 // does not move the section's loads and stores above the increment. Here
-// the call is that barrier: PreemptDisable is never inlined, and the Go
-// compiler moves no memory access across a call it does not see into.
-// The CPU needs no fence either: the only other reader of the count on
-// this CPU is an interrupt handler, and an interrupt sees this CPU's own
-// accesses in program order.
-//
-//go:noinline
-func PreemptDisable() {
-	pinned := onGoroutineStack()
-	if pinned {
-		procPin()
-	}
+// the call is that barrier: the Go compiler moves no memory access across
+// a call of an assembly function. The CPU needs no fence either: the only
+// other reader of the count on this CPU is an interrupt handler, and an
+// interrupt sees this CPU's own accesses in program order.
+func PreemptDisable()
+
+// preemptDisableTraced is PreemptDisable's slow path, when the outermost
+// disable finds the preempt class traced; the assembly left the call
+// site in t.tracePC.
+func preemptDisableTraced() {
 	t := Current()
-	if pinned {
-		t.Stats.pinDepth++
-	}
-	ti := &t.ThreadInfo
-	ti.PreemptCount += PREEMPT_OFFSET
-	if trace.On(trace.Preempt) && ti.PreemptCount&PREEMPT_MASK == PREEMPT_OFFSET {
-		preemptOffBegins(t, callerPC(amd64.FramePointer()))
-	}
+	preemptOffBegins(t, t.tracePC)
 }
 
 // PreemptEnableNoResched undoes one PreemptDisable without checking for a
@@ -149,19 +132,19 @@ func PreemptEnableNoResched() {
 	if !subPreemptCount(t) {
 		return
 	}
-	unpinAfterEnable(t)
+	unpinAfterEnable()
 }
 
 // unpinAfterEnable gives the goroutine back to the Go runtime's
-// scheduler once the preemption depth it pinned for is undone. An enable
-// in kernel context (an interrupt handler on the task's kernel stack)
-// leaves the interrupted goroutine's pin alone.
-func unpinAfterEnable(t *Task) {
-	if t.Stats.pinDepth > 0 && onGoroutineStack() {
-		t.Stats.pinDepth--
-		procUnpin()
-	}
-}
+// scheduler: the running m's lock count one lower, the last step of
+// every enable. A count already at zero stays there: that g's m holds no
+// pin, because the disable ran in another context (in kernel context, on
+// the task's kernel g, with the enable on the goroutine), and the count
+// belongs to the runtime's own pins too. Assembly, as PreemptEnable.
+func unpinAfterEnable()
+
+// mLocks returns the running m's lock count (TestPinIsMLocks).
+func mLocks() int32
 
 // PreemptCheckResched preempts the current task now if a reschedule is
 // pending and nothing forbids it.
@@ -176,10 +159,12 @@ func PreemptCheckResched() {
 // first of the two places where a preemptible kernel preempts (the other
 // is the return from an interrupt, in preempt_schedule.go).
 //
-// The check comes before the goroutine is unpinned. Once unpinned, the
-// Go runtime may park this thread at any function call to run another
-// goroutine (its own preemption), and that voluntary schedule() would
-// consume the need_resched that belongs to this preemption point.
+// The fast path is assembly (preempt_amd64.s): the underflow check, the
+// count one lower, need_resched read, the pin undone. The check comes
+// before the goroutine is unpinned. Once unpinned, the Go runtime may
+// park this thread at any function call to run another goroutine (its
+// own preemption), and that voluntary schedule() would consume the
+// need_resched that belongs to this preemption point.
 //
 // A traced section ends before the count is lowered, as Linux's
 // preempt_count_sub() stops its latency tracer first: once the count is
@@ -187,45 +172,41 @@ func PreemptCheckResched() {
 // few instructions with interrupts off would make that window wide. The
 // count is lowered before need_resched is read, or a tick in between
 // would find the count raised and leave the preemption to us after we
-// had read the flag. The flag is read with an atomic load, which the
-// compiler keeps in its place; for the caller's section the call is the
-// barrier, as in PreemptDisable.
-//
-//go:noinline
-func PreemptEnable() {
-	t := Current() // still pinned: the task we raised the count of
+// had read the flag. For the caller's section the call is the barrier,
+// as in PreemptDisable.
+func PreemptEnable()
+
+// preemptEnableResched is PreemptEnable's slow path when the count has
+// reached zero with need_resched set. A non-zero count of another kind
+// (hardirq, PREEMPT_ACTIVE) is PreemptSchedule's to refuse.
+func preemptEnableResched() {
+	PreemptSchedule()
+	unpinAfterEnable()
+}
+
+// preemptEnableTraced is the outermost PreemptEnable with the preempt
+// class traced, all of it in Go; the assembly left the call site in
+// t.tracePC.
+func preemptEnableTraced() {
+	t := Current()
+	preemptOffEnds(t, t.tracePC)
 	ti := &t.ThreadInfo
-	depth := ti.PreemptCount & PREEMPT_MASK
-	if depth == 0 {
-		preemptUnderflow(t)
-		return
-	}
-	if depth == PREEMPT_OFFSET && trace.On(trace.Preempt) {
-		preemptOffEnds(t, callerPC(amd64.FramePointer()))
-	}
 	ti.PreemptCount -= PREEMPT_OFFSET
-	if depth == PREEMPT_OFFSET {
-		t.preemptOffSeen = 0 // after the decrement: see preemptOffSince
-		t.preemptOffStart = 0
-		// A non-zero count of another kind (hardirq, PREEMPT_ACTIVE)
-		// is PreemptSchedule's to refuse.
-		if TestTskNeedResched(t) {
-			PreemptSchedule()
-		}
+	t.preemptOffSeen = 0 // after the decrement: see preemptOffSince
+	t.preemptOffStart = 0
+	if TestTskNeedResched(t) {
+		PreemptSchedule()
 	}
-	if t.Stats.pinDepth > 0 && onGoroutineStack() { // unpinAfterEnable
-		t.Stats.pinDepth--
-		procUnpin()
-	}
+	unpinAfterEnable()
 }
 
 // subPreemptCount lowers the preemption depth by one, or reports an
 // underflow instead (and does nothing) if it is already zero.
-// PreemptEnable has the same lines inline.
+// PreemptEnable has the same steps in assembly.
 func subPreemptCount(t *Task) bool {
 	ti := &t.ThreadInfo
 	if ti.PreemptCount&PREEMPT_MASK == 0 {
-		preemptUnderflow(t)
+		preemptUnderflowOf(t)
 		return false
 	}
 	ti.PreemptCount -= PREEMPT_OFFSET
@@ -236,11 +217,23 @@ func subPreemptCount(t *Task) bool {
 	return true
 }
 
-// preemptUnderflow reports an enable without a disable, out of line so
-// that the report's frame is not the fast path's.
+// Constants the assembly reads from go_asm.h.
+const (
+	cpuCurrent   = unsafe.Offsetof(amd64.CPULocal{}.Current) // GS:8
+	gOffsetM     = amd64.GOffsetM
+	mOffsetLocks = amd64.MOffsetLocks
+	tracePreempt = uint32(trace.Preempt)
+)
+
+// preemptUnderflow reports an enable without a disable: PreemptEnable's
+// slow path, which leaves the count and the pin alone.
+func preemptUnderflow() { bugPreemptUnderflow(Current()) }
+
+// preemptUnderflowOf is preemptUnderflow for a caller that has the task,
+// out of line so that the report's frame is not the fast path's.
 //
 //go:noinline
-func preemptUnderflow(t *Task) { bugPreemptUnderflow(t) }
+func preemptUnderflowOf(t *Task) { bugPreemptUnderflow(t) }
 
 // preemptOffBegins runs when the preemption depth leaves zero with the
 // preempt class traced: the preempt_disable event, with the caller's PC,

@@ -23,9 +23,8 @@ type TaskStats struct {
 	Syscalls          uint64
 	MaxPreemptOff     uint64 // longest preempt-off section, ns, while traced (notePreemptOff)
 
-	pinDepth uint32 // procPin depth held by preempt_disable in task context
-	lastCPU  uint32
-	ran      bool
+	lastCPU uint32
+	ran     bool
 }
 
 // CPUStats is kept in each run queue.

@@ -60,6 +60,7 @@ type Task struct {
 	preemptOffStart uint64 // when the preemption depth left 0, if traced (ns; preempt.go)
 	preemptOffSeen  uint64 // the first tick that found it off, until it is 0 again (ns; stall.go)
 	lastBugPC       uintptr
+	tracePC         uintptr // call site of a traced outermost preempt_disable/enable (preempt_amd64.s)
 
 	// When the task became runnable, 0 once schedule() picks it (stall.go).
 	runnableSince atomic.Uint64

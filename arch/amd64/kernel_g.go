@@ -60,11 +60,28 @@ type kernelG struct {
 	_                [121]uintptr
 }
 
-// kernelM mirrors the head of runtime.m: g0 first.
+// kernelM mirrors runtime.m where the kernel reads or writes it: g0
+// first, and locks, the count runtime.procPin raises (Go's own
+// preempt_disable: while it is non-zero the runtime neither preempts the
+// goroutine nor moves it to another M). A kernel g's m has the field
+// too, so that preempt_disable() in kernel context raises a count of
+// its own that nothing reads (kernel/preempt_amd64.s).
 type kernelM struct {
-	g0 uintptr
-	_  [255]uintptr
+	g0    uintptr
+	_     [32]uintptr
+	locks int32
+	_     int32
+	_     [222]uintptr
 }
+
+// Where the runtime keeps g.m and m.locks (Go 1.26), for the kernel's
+// assembly, which pins a goroutine by raising m.locks itself.
+// TestKernelGLayout checks them on the host, TestPinIsMLocks (kernel)
+// against what runtime.procPin changes.
+const (
+	GOffsetM     = unsafe.Offsetof(kernelG{}.m)
+	MOffsetLocks = unsafe.Offsetof(kernelM{}.locks)
+)
 
 // KernelContext is one task's kernel-mode Go identity. It must live
 // outside the Go heap (in a task's own pages) and never move.

@@ -138,4 +138,10 @@ func TestRuntimeGLayout(t *testing.T) {
 	if ours := int64(unsafe.Sizeof(kernelM{})); mSize > ours {
 		t.Errorf("%s: runtime.m is %d bytes, larger than the stand-in kernelM (%d): grow its padding", runtime.Version(), mSize, ours)
 	}
+	// runtime.procPin is INCL 0x108(m) in Go 1.26; the kernel test
+	// TestPinIsMLocks checks it against the running runtime.
+	var m kernelM
+	if MOffsetLocks != 0x108 || unsafe.Sizeof(m) != 256*8 {
+		t.Errorf("kernelM: locks at %#x, size %d; want 0x108 and 2048", MOffsetLocks, unsafe.Sizeof(m))
+	}
 }
