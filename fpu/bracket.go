@@ -42,10 +42,11 @@ import (
 // cpuFPU is one CPU's bracket state, written only by that CPU.
 type cpuFPU struct {
 	depth int32    // open brackets (more than 1 only after a reported misuse)
-	ctx   uint32   // hardirq|softirq bits of preempt_count at the outer begin
+	ctx   uint32   // preempt_count at the outer begin: its hardirq|softirq bits are the bracket's context
 	owner uintptr  // task that opened the outer bracket
 	ready bool     // InitCPU has run here: CR4.OSXSAVE and XCR0 set
-	_     [40]byte // a cache line per CPU: no false sharing between CPUs
+	ymm   bool     // ready, and brackets switch XCR0 (bracketYMM): the assembly's plain case
+	_     [46]byte // a cache line per CPU: no false sharing between CPUs
 }
 
 var cpus [kernel.MaxCPUs]cpuFPU
@@ -70,9 +71,26 @@ func irqContextOf(t *kernel.Task) uint32 {
 // may run until KernelFPUEnd. Brackets do not nest; opening one where
 // IrqFPUUsable is false is reported (BugFPU) and counted as nesting.
 //
+// The fast path is assembly (bracket_amd64.s): preempt_disable(), this
+// CPU's record found through GS, the checks, the record written, XSETBV.
+// A bracket that is not the plain case (one already open, a CPU not set
+// up, the FPU class traced) leaves for kernelFPUBeginSlow.
+//
+// The bracket is marked first, before its owner is recorded and before
+// XCR0 changes. An interrupt handler may open and close a bracket of
+// its own at any point up to that store (IrqFPUUsable is still true):
+// its KernelFPUEnd resets owner and depth and takes YMM out of XCR0. Had
+// we written the owner already, the handler's end would erase it and our
+// own end would be reported as unmatched. From the store on,
+// IrqFPUUsable is false and handlers keep out. Assembly keeps its
+// stores in program order, which is all an interrupt on this CPU sees.
+//
 // Any context; no allocation.
-func KernelFPUBegin() {
-	kernel.PreemptDisable()
+func KernelFPUBegin()
+
+// kernelFPUBeginSlow is KernelFPUBegin after its preempt_disable(), in
+// Go, for every case but the plain one.
+func kernelFPUBeginSlow() {
 	t := kernel.Current() // one look-up: with preemption off it stays ours
 	c := thisCPU()
 	if c.depth != 0 {
@@ -83,18 +101,11 @@ func KernelFPUBegin() {
 	if !c.ready {
 		enableXSAVE(c) // an AP that was brought up without InitCPU
 	}
-	// The bracket is marked first, before its owner is recorded and
-	// before XCR0 changes. An interrupt handler may open and close a
-	// bracket of its own at any point up to this line (IrqFPUUsable is
-	// still true): its KernelFPUEnd resets owner and depth and takes YMM
-	// out of XCR0. Had we written the owner already, the handler's end
-	// would erase it and our own end would be reported as unmatched.
-	// From this line on, IrqFPUUsable is false and handlers keep out.
 	c.depth = 1
 	amd64.CompilerBarrier() // the store above must come first: a compiler may reorder two plain stores
 	c.owner = uintptr(unsafe.Pointer(t))
-	c.ctx = irqContextOf(t)
-	if avxUsable() {
+	c.ctx = t.ThreadInfo.PreemptCount
+	if bracketYMM {
 		amd64.Xsetbv(0, xcr0Bracket)
 	}
 	trace.FPUBegin(t.Pid)
@@ -103,13 +114,19 @@ func KernelFPUBegin() {
 // KernelFPUEnd closes the bracket KernelFPUBegin opened: the vector
 // registers are zeroed, XCR0 loses YMM again and preemption is enabled.
 // Without a matching KernelFPUBegin in this context it is reported
-// (BugFPU) and does nothing.
+// (BugFPU) and does nothing. The fast path is assembly, as
+// KernelFPUBegin's; an end that does not match the plain begin, or with
+// the FPU class traced, leaves for kernelFPUEndSlow.
 //
 // Any context; no allocation.
-func KernelFPUEnd() {
+func KernelFPUEnd()
+
+// kernelFPUEndSlow is KernelFPUEnd in Go, for every case but the plain
+// one.
+func kernelFPUEndSlow() {
 	t := kernel.Current()
 	c := thisCPU()
-	if c.depth == 0 || c.owner != uintptr(unsafe.Pointer(t)) || (c.depth == 1 && c.ctx != irqContextOf(t)) {
+	if c.depth == 0 || c.owner != uintptr(unsafe.Pointer(t)) || (c.depth == 1 && c.ctx&irqContextMask != irqContextOf(t)) {
 		kernel.ReportBug(kernel.BugFPU, "kernel_fpu_end() without kernel_fpu_begin()")
 		return
 	}
@@ -118,7 +135,7 @@ func KernelFPUEnd() {
 		kernel.PreemptEnable()
 		return
 	}
-	if avxUsable() {
+	if bracketYMM {
 		amd64.Vzeroall()
 		amd64.Xsetbv(0, xcr0Kernel)
 	}
@@ -131,6 +148,22 @@ func KernelFPUEnd() {
 	trace.FPUEnd(t.Pid)
 	kernel.PreemptEnable()
 }
+
+// traceFPUBegin is the FPU class's event for a bracket the assembly
+// opened.
+func traceFPUBegin() { trace.FPUBegin(kernel.Current().Pid) }
+
+// Constants the assembly reads from go_asm.h.
+const (
+	cpuCurrent       = unsafe.Offsetof(amd64.CPULocal{}.Current)                                                     // GS:8
+	cpuID            = unsafe.Offsetof(amd64.CPULocal{}.ID)                                                          // GS:24
+	taskPreemptCount = unsafe.Offsetof(kernel.Task{}.ThreadInfo) + unsafe.Offsetof(kernel.ThreadInfo{}.PreemptCount) // in *kernel.Task
+	irqContextMask   = kernel.HARDIRQ_MASK | kernel.SOFTIRQ_MASK
+	traceFPU         = uint32(trace.FPU)
+)
+
+// The assembly finds CPU n's record at cpus + n<<6.
+var _ [unsafe.Sizeof(cpuFPU{}) - 64]byte
 
 // IrqFPUUsable reports whether KernelFPUBegin may be called here: false
 // on a CPU that is already inside a bracket, which for an interrupt
@@ -146,7 +179,7 @@ func InBracket() bool { return thisCPU().depth != 0 }
 // which of the three ways it happened.
 func badBegin(c *cpuFPU) {
 	switch {
-	case irqContext() != c.ctx:
+	case irqContext() != c.ctx&irqContextMask:
 		kernel.ReportBug(kernel.BugFPU, "kernel_fpu_begin() in an interrupt handler that interrupted a bracket (irq_fpu_usable() is false)")
 	case c.owner == currentTask():
 		kernel.ReportBug(kernel.BugFPU, "nested kernel_fpu_begin()")

@@ -26,6 +26,9 @@ type Features struct {
 
 var features Features
 
+// bracketYMM is avxUsable(), once: whether a bracket switches XCR0.
+var bracketYMM bool
+
 // Detected returns what Detect found.
 func Detected() Features { return features }
 
@@ -65,4 +68,5 @@ func Detect() {
 		f.YMMSize, f.YMMOffset = a2, b2
 	}
 	features = f
+	bracketYMM = avxUsable()
 }

@@ -55,6 +55,7 @@ func enableXSAVE(c *cpuFPU) {
 		amd64.Xsetbv(0, xcr0Kernel)
 	}
 	c.ready = true
+	c.ymm = bracketYMM
 }
 
 // XCR0 returns this CPU's XCR0, or 0 when CR4.OSXSAVE is off (XGETBV
