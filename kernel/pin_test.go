@@ -18,7 +18,7 @@ func procPin() int
 func procUnpin()
 
 // The pin preempt_disable() writes itself is the runtime's own: the word
-// at arch/amd64's MOffsetLocks in the running m is the one
+// at arch/amd64's MLocks in the running m is the one
 // runtime.procPin raises (Go's version may move it), and the pair raises
 // and restores it on a goroutine.
 func TestPinIsMLocks(t *testing.T) {
@@ -29,7 +29,7 @@ func TestPinIsMLocks(t *testing.T) {
 	pinned := mLocks()
 	procUnpin()
 	if pinned != base+1 || mLocks() != base {
-		t.Fatalf("m.locks at offset %#x: %d, %d under procPin, %d after; the runtime's m has moved the field", amd64.MOffsetLocks, base, pinned, mLocks())
+		t.Fatalf("m.locks at offset %#x: %d, %d under procPin, %d after; the runtime's m has moved the field", amd64.MLocks, base, pinned, mLocks())
 	}
 	PreemptDisable()
 	PreemptDisable()

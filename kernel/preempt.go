@@ -220,8 +220,8 @@ func subPreemptCount(t *Task) bool {
 // Constants the assembly reads from go_asm.h.
 const (
 	cpuCurrent   = unsafe.Offsetof(amd64.CPULocal{}.Current) // GS:8
-	gOffsetM     = amd64.GOffsetM
-	mOffsetLocks = amd64.MOffsetLocks
+	gOffsetM     = amd64.GM
+	mOffsetLocks = amd64.MLocks
 	tracePreempt = uint32(trace.Preempt)
 )
 

@@ -40,12 +40,13 @@ const StackGuard = 4096
 // that the stand-ins are at least as large, against the runtime of the Go
 // that builds the kernel: a Go upgrade that moves a field fails it.
 const (
-	GStackLo     = 0  // g.stack.lo
-	GStackHi     = 8  // g.stack.hi
-	GStackguard0 = 16 // g.stackguard0: the compiler's stack check reads 16(R14); named for the tests
-	GStackguard1 = 24 // g.stackguard1: likewise
-	GM           = 48 // g.m: morestack reads it to find g0
-	MG0          = 0  // m.g0
+	GStackLo     = 0     // g.stack.lo
+	GStackHi     = 8     // g.stack.hi
+	GStackguard0 = 16    // g.stackguard0: the compiler's stack check reads 16(R14); named for the tests
+	GStackguard1 = 24    // g.stackguard1: likewise
+	GM           = 48    // g.m: morestack reads it to find g0
+	MG0          = 0     // m.g0
+	MLocks       = 0x108 // m.locks (int32): runtime.procPin raises it; so does preempt_disable() (kernel/preempt_amd64.s)
 )
 
 // kernelG mirrors the head of runtime.g: stack, stackguard0, stackguard1,
@@ -73,15 +74,6 @@ type kernelM struct {
 	_     int32
 	_     [222]uintptr
 }
-
-// Where the runtime keeps g.m and m.locks (Go 1.26), for the kernel's
-// assembly, which pins a goroutine by raising m.locks itself.
-// TestKernelGLayout checks them on the host, TestPinIsMLocks (kernel)
-// against what runtime.procPin changes.
-const (
-	GOffsetM     = unsafe.Offsetof(kernelG{}.m)
-	MOffsetLocks = unsafe.Offsetof(kernelM{}.locks)
-)
 
 // KernelContext is one task's kernel-mode Go identity. It must live
 // outside the Go heap (in a task's own pages) and never move.
