@@ -90,6 +90,8 @@ func KernelFPUBegin()
 
 // kernelFPUBeginSlow is KernelFPUBegin after its preempt_disable(), in
 // Go, for every case but the plain one.
+//
+//lint:ignore U1000 called from bracket_amd64.s (KernelFPUBegin)
 func kernelFPUBeginSlow() {
 	t := kernel.Current() // one look-up: with preemption off it stays ours
 	c := thisCPU()
@@ -123,6 +125,8 @@ func KernelFPUEnd()
 
 // kernelFPUEndSlow is KernelFPUEnd in Go, for every case but the plain
 // one.
+//
+//lint:ignore U1000 called from bracket_amd64.s (KernelFPUEnd)
 func kernelFPUEndSlow() {
 	t := kernel.Current()
 	c := thisCPU()
@@ -151,6 +155,8 @@ func kernelFPUEndSlow() {
 
 // traceFPUBegin is the FPU class's event for a bracket the assembly
 // opened.
+//
+//lint:ignore U1000 called from bracket_amd64.s (KernelFPUBegin)
 func traceFPUBegin() { trace.FPUBegin(kernel.Current().Pid) }
 
 // Constants the assembly reads from go_asm.h.

@@ -114,6 +114,8 @@ func PreemptDisable()
 // preemptDisableTraced is PreemptDisable's slow path, when the outermost
 // disable finds the preempt class traced; the assembly left the call
 // site in t.tracePC.
+//
+//lint:ignore U1000 called from preempt_amd64.s (PreemptDisable)
 func preemptDisableTraced() {
 	t := Current()
 	preemptOffBegins(t, t.tracePC)
@@ -179,6 +181,8 @@ func PreemptEnable()
 // preemptEnableResched is PreemptEnable's slow path when the count has
 // reached zero with need_resched set. A non-zero count of another kind
 // (hardirq, PREEMPT_ACTIVE) is PreemptSchedule's to refuse.
+//
+//lint:ignore U1000 called from preempt_amd64.s (PreemptEnable)
 func preemptEnableResched() {
 	PreemptSchedule()
 	unpinAfterEnable()
@@ -187,6 +191,8 @@ func preemptEnableResched() {
 // preemptEnableTraced is the outermost PreemptEnable with the preempt
 // class traced, all of it in Go; the assembly left the call site in
 // t.tracePC.
+//
+//lint:ignore U1000 called from preempt_amd64.s (PreemptEnable)
 func preemptEnableTraced() {
 	t := Current()
 	preemptOffEnds(t, t.tracePC)
@@ -219,14 +225,20 @@ func subPreemptCount(t *Task) bool {
 
 // Constants the assembly reads from go_asm.h.
 const (
-	cpuCurrent   = unsafe.Offsetof(amd64.CPULocal{}.Current) // GS:8
-	gOffsetM     = amd64.GM
+	//lint:ignore U1000 read by preempt_amd64.s
+	cpuCurrent = unsafe.Offsetof(amd64.CPULocal{}.Current) // GS:8
+	//lint:ignore U1000 read by preempt_amd64.s
+	gOffsetM = amd64.GM
+	//lint:ignore U1000 read by preempt_amd64.s
 	mOffsetLocks = amd64.MLocks
+	//lint:ignore U1000 read by preempt_amd64.s
 	tracePreempt = uint32(trace.Preempt)
 )
 
 // preemptUnderflow reports an enable without a disable: PreemptEnable's
 // slow path, which leaves the count and the pin alone.
+//
+//lint:ignore U1000 called from preempt_amd64.s (PreemptEnable)
 func preemptUnderflow() { bugPreemptUnderflow(Current()) }
 
 // preemptUnderflowOf is preemptUnderflow for a caller that has the task,
