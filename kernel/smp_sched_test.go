@@ -1,8 +1,10 @@
 package kernel_test
 
-// The scheduler across CPUs (issue 4, part 3): a wake-up from another
-// CPU sends a reschedule IPI, and an idle CPU pulls work from a busy one.
-// On one CPU these skip.
+// The scheduler across CPUs (issue 4, part 3): a task woken from another
+// CPU runs on the CPU it is bound to, and an idle CPU pulls work from a
+// busy one. That the wake-up reaches its CPU by IPI is
+// TestCrossCPUWakeupOfIdleCPUIsByIPI's to show (wakeup_ipi_test.go). On
+// one CPU these skip.
 
 import (
 	"sync/atomic"
@@ -14,11 +16,13 @@ import (
 	"gopreempt/percpu"
 )
 
-// A task woken by another CPU is queued on its own CPU, and that CPU is
-// told with a reschedule IPI: the sleeper here (nice -5, bound to CPU 1)
-// should run before whatever CPU 1 runs, so every wake-up from CPU 0
-// that finds it asleep sends one.
-func TestWakeupSendsReschedIPI(t *testing.T) {
+// A task woken by another CPU is queued on its own CPU and runs there:
+// the sleeper here (nice -5, bound to CPU 1) is woken 20 times from CPU 0
+// and must run each time, on CPU 1. The reschedule IPIs CPU 1 took are
+// logged, not judged: NO_HZ's balancer kicks are reschedule IPIs too, so
+// their count would pass without a single wake-up IPI (the IPI itself is
+// TestCrossCPUWakeupOfIdleCPUIsByIPI's, which turns NO_HZ off).
+func TestWakeupFromAnotherCPURunsOnItsCPU(t *testing.T) {
 	needCPUs(t, 2)
 	const rounds = 20
 	var wq kernel.WaitQueue
@@ -63,11 +67,6 @@ func TestWakeupSendsReschedIPI(t *testing.T) {
 	})
 	ipis := kernel.CPUStatsOf(1).ReschedIPIs - before
 	t.Logf("%d wake-ups from CPU 0, %d reschedule IPIs taken by CPU 1", rounds, ipis)
-	// A wake-up that finds the sleeper still on its way into schedule()
-	// needs no IPI, so not every round sends one; but most must.
-	if ipis < rounds/2 {
-		t.Errorf("CPU 1 took %d reschedule IPIs for %d wake-ups from CPU 0", ipis, rounds)
-	}
 	if n := elsewhere.Load(); n != 0 {
 		t.Errorf("the sleeper bound to CPU 1 ran %d times elsewhere", n)
 	}
