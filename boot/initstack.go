@@ -31,7 +31,6 @@ const (
 
 	AT_NULL   = 0
 	AT_PAGESZ = 6
-	AT_HWCAP  = 16
 	AT_CLKTCK = 17
 	AT_SECURE = 23
 	AT_RANDOM = 25

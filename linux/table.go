@@ -22,7 +22,6 @@ const (
 	SYS_readv             = 19
 	SYS_writev            = 20
 	SYS_sched_yield       = 24
-	SYS_mincore           = 27
 	SYS_madvise           = 28
 	SYS_dup               = 32
 	SYS_dup2              = 33
@@ -91,7 +90,6 @@ const (
 	SYS_renameat2         = 316
 	SYS_getrandom         = 318
 	SYS_statx             = 332
-	SYS_rseq              = 334
 	SYS_faccessat2        = 439
 	SYS_fchmodat2         = 452
 

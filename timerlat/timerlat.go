@@ -174,7 +174,7 @@ const (
 	Thread = iota // deadline to the switch to the thread
 	IRQ           // deadline to the wake-up
 	Sched         // wake-up to the switch: what the scheduler added
-	Return        // deadline to the thread back in Go code
+	Return        // deadline to the thread back in Go code (the tests report it)
 )
 
 // Percentile returns the p-th percentile (0..100) of one figure of the

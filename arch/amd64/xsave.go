@@ -33,7 +33,8 @@ const (
 	FPUModeXSAVEOPT = 2 // XSAVEOPT64 / XRSTOR64
 )
 
-// FPUTagOffset is where the save path records the format it used.
+// FPUTagOffset is where the save path records the format it used (the
+// assembly reads it, and FPUSwitchMask, through go_asm.h).
 const FPUTagOffset = 464
 
 // XCR0 state-component bits (SDM Vol. 1, 13.1).
@@ -77,8 +78,6 @@ func FPURestore(area uintptr)
 // MXCSR 0x1f80 (SDM Vol. 1, 8.1.5 and 10.2.3.1).
 func FPUInitRegs()
 
-// Vzeroupper zeroes bits 255:128 of YMM0-15; Vzeroall zeroes all of
-// YMM0-15. Both are VEX-encoded: they raise #UD unless XCR0 has SSE and
-// YMM (SDM Vol. 2C, VZEROUPPER/VZEROALL, exception type 8).
-func Vzeroupper()
+// Vzeroall zeroes YMM0-15. It is VEX-encoded: it raises #UD unless XCR0
+// has SSE and YMM (SDM Vol. 2C, VZEROALL, exception type 8).
 func Vzeroall()

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "go_asm.h"
 
 // The x87/SSE save and restore used by SwitchTo, and the few other
 // instructions of the XSAVE feature set and of AVX that the kernel issues
@@ -8,13 +9,13 @@
 // off and the stack half switched: they touch only CX (the area), DX and
 // R8, and keep AX and BX (SwitchTo's prev and next) intact.
 
-#define TAG 464	// FPUTagOffset
+#define TAG const_FPUTagOffset
 
 // fpuSwitchSave saves x87 and SSE into the area at CX in the format
 // fpuSwitchMode selects, and records that format in the tag byte.
 // XSAVE* take the instruction mask in EDX:EAX (SDM Vol. 2C, XSAVE): it
-// is FPUSwitchMask, 3, so the requested-feature bitmap is x87|SSE even
-// inside a bracket, when XCR0 also has YMM.
+// is FPUSwitchMask, x87|SSE, so the requested-feature bitmap leaves YMM
+// out even inside a bracket, when XCR0 also has it.
 TEXT ·fpuSwitchSave(SB),NOSPLIT|NOFRAME,$0
 	MOVL	·fpuSwitchMode(SB), DX
 	MOVB	DX, TAG(CX)
@@ -25,14 +26,14 @@ TEXT ·fpuSwitchSave(SB),NOSPLIT|NOFRAME,$0
 	RET
 xsave:
 	MOVQ	AX, R8
-	MOVL	$3, AX
+	MOVL	$const_FPUSwitchMask, AX
 	XORL	DX, DX
 	XSAVE64	(CX)
 	MOVQ	R8, AX
 	RET
 xsaveopt:
 	MOVQ	AX, R8
-	MOVL	$3, AX
+	MOVL	$const_FPUSwitchMask, AX
 	XORL	DX, DX
 	XSAVEOPT64	(CX)
 	MOVQ	R8, AX
@@ -47,7 +48,7 @@ TEXT ·fpuSwitchRestore(SB),NOSPLIT|NOFRAME,$0
 	RET
 xrstor:
 	MOVQ	AX, R8
-	MOVL	$3, AX
+	MOVL	$const_FPUSwitchMask, AX
 	XORL	DX, DX
 	XRSTOR64	(CX)
 	MOVQ	R8, AX
@@ -70,10 +71,6 @@ TEXT ·FPUInitRegs(SB),NOSPLIT,$8-0
 	BYTE	$0xdb; BYTE $0xe3	// FNINIT
 	MOVL	$0x1f80, 0(SP)
 	LDMXCSR	0(SP)
-	RET
-
-TEXT ·Vzeroupper(SB),NOSPLIT,$0-0
-	VZEROUPPER
 	RET
 
 TEXT ·Vzeroall(SB),NOSPLIT,$0-0
