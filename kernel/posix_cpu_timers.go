@@ -102,7 +102,8 @@ type CPUTimerStats struct {
 
 var cpuTimerStats CPUTimerStats
 
-// CPUTimerStatsOf returns a copy of the counters.
+// CPUTimerStatsOf returns a copy of the counters (for the signals tests,
+// which count what the timers sent).
 func CPUTimerStatsOf() CPUTimerStats {
 	return CPUTimerStats{
 		TimerSignals:  atomic.LoadUint64(&cpuTimerStats.TimerSignals),

@@ -103,7 +103,8 @@ type PosixTimerStats struct {
 
 var posixTimerStats PosixTimerStats
 
-// PosixTimerStatsOf returns a copy of the counters.
+// PosixTimerStatsOf returns a copy of the counters (for the signals
+// tests, which count what the timers sent).
 func PosixTimerStatsOf() PosixTimerStats {
 	return PosixTimerStats{
 		Expiries:      atomic.LoadUint64(&posixTimerStats.Expiries),
