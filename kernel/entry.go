@@ -104,7 +104,11 @@ func syscallExitToTaskContext(f *amd64.TrapFrame) {
 	if isRestartErrno(int64(f.RAX)) {
 		atomic.OrUint64(&t.ThreadInfo.Flags, TIF_SIGPENDING)
 	}
-	exitToTaskContextLoop(f, fromSyscall)
+	// The loop only when there is work, as exit_to_user_mode_prepare
+	// tests ti_work first: most calls return with neither flag set.
+	if atomic.LoadUint64(&t.ThreadInfo.Flags)&(TIF_NEED_RESCHED|TIF_SIGPENDING) != 0 {
+		exitToTaskContextLoop(f, fromSyscall)
+	}
 	t.Signal.origAX = -1
 }
 
