@@ -84,7 +84,6 @@ var madt acpi.MADT
 // and rejects a malformed line then.
 func startAPs() {
 	bsp := lapic.ID()
-	kernel.SetAPICID(0, bsp)
 	percpu.CPULocal(0).APICID = uint64(bsp)
 
 	limit := kernel.MaxCPUs

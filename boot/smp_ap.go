@@ -2,7 +2,6 @@ package boot
 
 import (
 	"gopreempt/arch/amd64"
-	"gopreempt/dev/lapic"
 	"gopreempt/fpu"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
@@ -36,7 +35,6 @@ func apStart(apicID uintptr) {
 		st.Store(apNoMemory)
 		amd64.HaltForever()
 	}
-	kernel.SetAPICID(cpu, lapic.ID())
 	kernel.InitIRQAPCPU()
 	kernel.SetCPUOnline(cpu)
 	st.Store(apOnline)

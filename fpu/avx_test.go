@@ -15,6 +15,7 @@ import (
 	"gopreempt/fpu/internal/simdtest"
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
+	"gopreempt/percpu"
 )
 
 // pattern returns n pseudo-random bytes from seed (xorshift).
@@ -83,7 +84,7 @@ func TestAVX2ChecksumWithCompetingBrackets(t *testing.T) {
 	smallRef := fpu.XorChecksum(small)
 	var irqUsed, irqRefused, irqBad atomic.Uint64
 	kernel.TickHook = func() {
-		if kernel.RawCPUID() != 0 {
+		if percpu.RawSmpProcessorID() != 0 {
 			return // only the interrupts of the CPU the kthreads share
 		}
 		if !fpu.IrqFPUUsable() {

@@ -5,6 +5,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
+	"gopreempt/percpu"
 	"gopreempt/trace"
 )
 
@@ -55,7 +56,7 @@ var _ [64 - unsafe.Sizeof(cpuFPU{})]byte // at most a cache line
 
 // thisCPU returns the calling CPU's record. Stable only while the caller
 // cannot migrate (preemption or interrupts off).
-func thisCPU() *cpuFPU { return &cpus[amd64.ThisCPU().ID] }
+func thisCPU() *cpuFPU { return &cpus[percpu.RawSmpProcessorID()] }
 
 func currentTask() uintptr { return uintptr(unsafe.Pointer(kernel.Current())) }
 

@@ -6,7 +6,6 @@ import (
 
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
-	"gopreempt/percpu"
 )
 
 func needCPUs(t *testing.T, n int) {
@@ -22,7 +21,7 @@ func TestKthreadBind(t *testing.T) {
 		ktest.InKthread(t, "bound", func(k *kernel.Kthread) {
 			k.Bind(cpu)
 			for i := 0; i < 20; i++ {
-				if got := percpu.SmpProcessorID(); got != cpu { // bound: no DEBUG_PREEMPT report
+				if got := kernel.SmpProcessorID(); got != cpu { // bound: no DEBUG_PREEMPT report
 					t.Errorf("bound to CPU %d, running on %d", cpu, got)
 				}
 				time.Sleep(2 * time.Millisecond) // sleep and wake: still there
@@ -42,12 +41,12 @@ func TestMigration(t *testing.T) {
 	ktest.InKthread(t, "mover", func(k *kernel.Kthread) {
 		last := kernel.OnlineCPUs() - 1
 		k.Bind(0)
-		if got := percpu.SmpProcessorID(); got != 0 {
+		if got := kernel.SmpProcessorID(); got != 0 {
 			t.Fatalf("bound to CPU 0, on %d", got)
 		}
 		before := k.Task().Stats.Migrations
 		k.Bind(last)
-		if got := percpu.SmpProcessorID(); got != last {
+		if got := kernel.SmpProcessorID(); got != last {
 			t.Errorf("after the move to CPU %d, smp_processor_id() = %d", last, got)
 		}
 		if k.Task().Stats.Migrations == before {

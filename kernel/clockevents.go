@@ -5,6 +5,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/dev/lapic"
+	"gopreempt/percpu"
 )
 
 // The local APIC timer as a one-shot clock event device (Linux's
@@ -44,7 +45,7 @@ var (
 // TSC-deadline mode as the clock event device and starts the tick.
 // Interrupts off.
 func clockeventsSetup() {
-	if amd64.ThisCPU().ID == 0 {
+	if percpu.RawSmpProcessorID() == 0 {
 		tscDeadline = lapic.HasTSCDeadline()
 		clockeventsReady = true
 	}

@@ -3,6 +3,7 @@ package kernel
 import (
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/addr"
+	"gopreempt/percpu"
 )
 
 // Creating tasks. A new task starts by "returning from an interrupt" into
@@ -83,7 +84,7 @@ func CopyThread(parent *amd64.TrapFrame, stack uintptr, setTLS bool, tls uintptr
 func WakeUpNewTask(t *Task) { wakeUpNewTask(t) }
 
 func wakeUpNewTask(t *Task) {
-	t.ThreadInfo.CPU = thisCPUID()
+	t.ThreadInfo.CPU = uint32(percpu.RawSmpProcessorID())
 	cpu := selectTaskRQ(t)
 	t.ThreadInfo.CPU = uint32(cpu)
 	activateOn(t, cpu, false)

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 )
 
 // High-resolution timers (Linux's hrtimers: kernel/time/hrtimer.c,
@@ -198,7 +199,7 @@ func (b *hrtimerCPUBase) reprogram(expires uint64) {
 // cancel of the first timer that should not cost an interrupt, such as
 // the tick's when it stops (tick_sched.go). Interrupts off.
 func hrtimerForceReprogram() {
-	b := &hrtimerBases[thisCPUID()]
+	b := &hrtimerBases[percpu.RawSmpProcessorID()]
 	fl := b.lock.Lock()
 	if !b.inHandler {
 		next := uint64(0)
@@ -238,7 +239,7 @@ func HRTimerStart(t *HRTimer, expires uint64) {
 		}
 		old.lock.Unlock(ofl)
 	}
-	cpu := thisCPUID()
+	cpu := percpu.RawSmpProcessorID()
 	b := &hrtimerBases[cpu]
 	bfl := b.lock.Lock()
 	t.expires, t.cpu = expires, int32(cpu)
@@ -307,7 +308,7 @@ func HRTimerForward(t *HRTimer, now, interval uint64) uint64 {
 //
 //go:nosplit
 func hrtimerInterrupt() {
-	b := &hrtimerBases[thisCPUID()]
+	b := &hrtimerBases[percpu.RawSmpProcessorID()]
 	b.stats.Interrupts++
 	fl := b.lock.Lock()
 	b.inHandler = true

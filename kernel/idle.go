@@ -30,10 +30,3 @@ func cpuIdle() {
 		tickNohzIdleExit()
 	}
 }
-
-// thisCPUID is this CPU's logical number.
-func thisCPUID() uint32 { return uint32(amd64.ThisCPU().ID) }
-
-// RawCPUID returns the number of the CPU this code runs on, unchecked
-// (interrupt context, or callers that tolerate a stale answer).
-func RawCPUID() int { return int(thisCPUID()) }

@@ -3,6 +3,7 @@ package kernel
 import (
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/rbtree"
+	"gopreempt/percpu"
 )
 
 // Run queues. Each CPU has one: the tasks that are runnable there but not
@@ -28,14 +29,14 @@ type RunQueue struct {
 	Stats         CPUStats
 }
 
-// MaxCPUs is the most CPUs the kernel supports.
-const MaxCPUs = 64
+// MaxCPUs is the most CPUs the kernel supports: one per-CPU area each.
+const MaxCPUs = percpu.MaxCPUs
 
 var runqueues [MaxCPUs]RunQueue
 
 // thisRQ returns the run queue of the CPU we run on. Callers have
 // interrupts or preemption off.
-func thisRQ() *RunQueue { return &runqueues[amd64.ThisCPU().ID] }
+func thisRQ() *RunQueue { return &runqueues[percpu.RawSmpProcessorID()] }
 
 // cpuRQ returns CPU cpu's run queue.
 func cpuRQ(cpu uint32) *RunQueue { return &runqueues[cpu] }

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 )
 
 // The stall detector: what the kernel prints when it stops making
@@ -113,7 +114,7 @@ const (
 
 // checkStall runs on every CPU's tick, in hardirq context.
 func checkStall(now uint64) {
-	cpu := thisCPUID()
+	cpu := uint32(percpu.RawSmpProcessorID())
 	stall.lastTick[cpu].Store(now)
 	stall.preemptOff[cpu].Store(preemptOffSince(Current(), now))
 	if r := stall.reporter.Load(); r != 0 {
@@ -285,7 +286,7 @@ func reportStall(now uint64, f stallFinding) {
 // anything, and an NMI that interrupts this CPU's own part finds it
 // claimed and leaves at once).
 func showInterrupted(f *amd64.TrapFrame) bool {
-	cpu := thisCPUID()
+	cpu := percpu.RawSmpProcessorID()
 	if !stall.pending[cpu].CompareAndSwap(showAsked, showPrinting) {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 )
 
 // The scheduler tick as a high-resolution timer (Linux's tick_sched_timer,
@@ -30,10 +31,10 @@ func TickPeriod() uint64 { return uint64(1e9) / uint64(HZ) }
 //
 //go:nosplit
 func tickSchedTimer(t *HRTimer) HRTimerRestart {
-	b := &hrtimerBases[thisCPUID()]
+	b := &hrtimerBases[percpu.RawSmpProcessorID()]
 	b.tickRan = true
 	b.stats.TickRuns++
-	if cpu := thisCPUID(); nohzIdles[cpu].ending {
+	if cpu := percpu.RawSmpProcessorID(); nohzIdles[cpu].ending {
 		nohzStats[cpu].IdleTicks++ // this interrupt ended a halt
 	}
 	schedulerTick()
@@ -46,7 +47,7 @@ func tickSchedTimer(t *HRTimer) HRTimerRestart {
 // from now. Called once per CPU when its clock event device is ready,
 // with interrupts off.
 func tickSetup() {
-	t := &tickTimers[thisCPUID()]
+	t := &tickTimers[percpu.RawSmpProcessorID()]
 	t.SetFunction(tickSchedTimer)
 	HRTimerStart(t, Nanotime()+TickPeriod())
 }
@@ -160,7 +161,7 @@ var nohzIdles [MaxCPUs]nohzIdle
 // nohzMaxDeferment: called by the idle loop just before it halts, with
 // interrupts off.
 func tickNohzIdleEnter(rq *RunQueue) {
-	cpu := thisCPUID()
+	cpu := percpu.RawSmpProcessorID()
 	idle := &nohzIdles[cpu]
 	atomic.StoreUint64(&idle.start, Nanotime())
 	idle.stopped = false
@@ -193,7 +194,7 @@ func tickNohzIdleEnter(rq *RunQueue) {
 //
 //go:nosplit
 func tickIrqEnter() {
-	cpu := thisCPUID()
+	cpu := percpu.RawSmpProcessorID()
 	idle := &nohzIdles[cpu]
 	if idle.start == 0 {
 		idle.ending = false // an interrupt after the one that ended the halt

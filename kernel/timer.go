@@ -1,6 +1,9 @@
 package kernel
 
-import "unsafe"
+import (
+	"gopreempt/percpu"
+	"unsafe"
+)
 
 // Sleeping with a timeout: schedule_timeout on a high-resolution timer
 // (Linux's hrtimer_sleeper and schedule_hrtimeout, kernel/time/hrtimer.c).
@@ -34,7 +37,7 @@ type Timer struct {
 //go:nosplit
 func hrtimerWakeup(t *HRTimer) HRTimerRestart {
 	s := (*Timer)(unsafe.Pointer(t))
-	b := &hrtimerBases[thisCPUID()]
+	b := &hrtimerBases[percpu.RawSmpProcessorID()]
 	s.fired, s.offTick = true, !b.tickRan
 	b.stats.SleeperWakeups++
 	WakeUpProcess(s.task.ptr())

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"gopreempt/internal/addr"
+	"gopreempt/percpu"
 	"gopreempt/trace"
 	"gopreempt/trace/format"
 )
@@ -52,7 +53,7 @@ func setTskNeedReschedBy(t *Task, reason uint64) {
 // IPI's entry). Interrupt context.
 func traceReschedIPI() {
 	if t := Current(); trace.On(trace.Sched) && TestTskNeedResched(t) {
-		trace.NeedResched(t.Pid, reasonIPI, int(thisCPUID()))
+		trace.NeedResched(t.Pid, reasonIPI, percpu.RawSmpProcessorID())
 	}
 }
 

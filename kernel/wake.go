@@ -1,6 +1,9 @@
 package kernel
 
-import "gopreempt/trace"
+import (
+	"gopreempt/percpu"
+	"gopreempt/trace"
+)
 
 // Wake-ups (Linux's try_to_wake_up).
 //
@@ -74,7 +77,7 @@ func checkPreemptWakeup(rq *RunQueue, p *Task) {
 		rq.Stats.WakeupPreempts++
 	}
 	setTskNeedReschedBy(curr, reasonWakeup)
-	if rq.cpu != int(thisCPUID()) {
+	if rq.cpu != percpu.RawSmpProcessorID() {
 		smpSendReschedule(rq.cpu)
 	}
 }

@@ -1,6 +1,9 @@
 package linux
 
-import "gopreempt/arch/amd64"
+import (
+	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
+)
 
 // getcpu(unsigned *cpu, unsigned *node, struct getcpu_cache *): the CPU
 // the caller runs on, and its NUMA node (always 0: one node). As on
@@ -10,7 +13,7 @@ import "gopreempt/arch/amd64"
 const SYS_getcpu = 309
 
 func sysGetcpu(f *amd64.TrapFrame) int64 {
-	if f.RDI != 0 && !putUser32(uintptr(f.RDI), uint32(amd64.ThisCPU().ID)) {
+	if f.RDI != 0 && !putUser32(uintptr(f.RDI), uint32(percpu.RawSmpProcessorID())) {
 		return -EFAULT
 	}
 	if f.RSI != 0 && !putUser32(uintptr(f.RSI), 0) {

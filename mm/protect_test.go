@@ -169,7 +169,7 @@ func TestProtectionOnEveryCPU(t *testing.T) {
 		k := kernel.KthreadRun(fmt.Sprint("wp", cpu), func(k *kernel.Kthread) {
 			k.Bind(cpu)
 			kernel.PreemptDisable()
-			on := percpu.SmpProcessorID()
+			on := kernel.SmpProcessorID()
 			cr0, efer, cr3 := amd64.ReadCR0(), amd64.Rdmsr(amd64.MSR_EFER), amd64.ReadCR3()
 			kernel.PreemptEnable()
 			res <- fmt.Sprintf("cpu%d: CR0.WP=%v EFER.NXE=%v CR3=%#x", on,

@@ -15,14 +15,22 @@
 // per-CPU data needs preemption disabled around its use (get_cpu_var /
 // put_cpu_var), or single instructions that cannot be split
 // (this_cpu_inc). The per-CPU counter demo shows the three cases.
+//
+// The package is below the kernel (it imports only arch), so that the
+// kernel can keep its own per-CPU state here. The brackets that need the
+// preemption count, get_cpu()/put_cpu(), get_cpu_var()/put_cpu_var()
+// and the checked smp_processor_id(), are the kernel's
+// (kernel/smp_processor_id.go).
 package percpu
 
 import (
 	"unsafe"
 
 	"gopreempt/arch/amd64"
-	"gopreempt/kernel"
 )
+
+// MaxCPUs is the most CPUs the kernel supports (NR_CPUS): one area each.
+const MaxCPUs = 64
 
 const (
 	// AreaSize is the size of each CPU's area.
@@ -34,7 +42,7 @@ const (
 // The areas are in the kernel image's BSS: outside the Go heap, never
 // moved, and present before the Go runtime starts (boot uses area 0 for
 // the boot CPU's GS base). Aligned to a page by the struct layout below.
-var areas [kernel.MaxCPUs]struct {
+var areas [MaxCPUs]struct {
 	b [AreaSize]byte
 }
 

@@ -25,9 +25,9 @@ func BenchmarkGetPutCPUVar(b *testing.B) {
 	c := percpu.DefineCounter()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			p := percpu.GetCPUVar(c)
+			p := kernel.GetCPUVar(c)
 			*p++
-			percpu.PutCPUVar(c)
+			kernel.PutCPUVar(c)
 		}
 	})
 }
@@ -39,9 +39,9 @@ func BenchmarkGetPutCPU(b *testing.B) {
 	c := percpu.DefineCounter()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			cpu := percpu.GetCPU()
+			cpu := kernel.GetCPU()
 			*percpu.PerCPU(c, cpu)++
-			percpu.PutCPU()
+			kernel.PutCPU()
 		}
 	})
 }

@@ -20,13 +20,13 @@ func TestPerCPUInstancesAreSeparate(t *testing.T) {
 		}
 	}
 	c := percpu.DefineCounter()
-	cpu := percpu.GetCPU()
+	cpu := kernel.GetCPU()
 	percpu.ThisCPUAdd(c, 5)
 	percpu.ThisCPUInc(c)
 	if got := percpu.ThisCPURead(c); got != 6 || *percpu.PerCPU(c, cpu) != 6 {
 		t.Errorf("this_cpu ops: read %d, per_cpu %d, want 6", got, *percpu.PerCPU(c, cpu))
 	}
-	percpu.PutCPU()
+	kernel.PutCPU()
 }
 
 func TestDefineRejectsPointers(t *testing.T) {
@@ -42,7 +42,7 @@ func TestDefineRejectsPointers(t *testing.T) {
 // an SMP machine, and not under get_cpu() or with preemption disabled.
 func TestSmpProcessorIDCheck(t *testing.T) {
 	k := kernel.KthreadRun("cpuid", func(k *kernel.Kthread) {
-		n := kernel.ExpectBugs(kernel.BugSmpProcessorID, func() { percpu.SmpProcessorID() })
+		n := kernel.ExpectBugs(kernel.BugSmpProcessorID, func() { kernel.SmpProcessorID() })
 		want := uint64(1)
 		if kernel.OnlineCPUs() == 1 {
 			want = 0 // one CPU: the number cannot go stale
@@ -51,11 +51,11 @@ func TestSmpProcessorIDCheck(t *testing.T) {
 			t.Errorf("smp_processor_id() in preemptible code with %d CPUs: %d reports, want %d", kernel.OnlineCPUs(), n, want)
 		}
 		n = kernel.ExpectBugs(kernel.BugSmpProcessorID, func() {
-			percpu.GetCPU()
-			percpu.SmpProcessorID()
-			percpu.PutCPU()
+			kernel.GetCPU()
+			kernel.SmpProcessorID()
+			kernel.PutCPU()
 			kernel.PreemptDisable()
-			percpu.SmpProcessorID()
+			kernel.SmpProcessorID()
 			kernel.PreemptEnable()
 		})
 		if n != 0 {
@@ -90,12 +90,12 @@ func TestPerCPUCountersUnderPreemption(t *testing.T) {
 				}
 				*p = v + 1
 				// (b) get_cpu_var / put_cpu_var
-				q := percpu.GetCPUVar(getput)
+				q := kernel.GetCPUVar(getput)
 				w := *q
 				for t0 := amd64.Rdtsc(); amd64.Rdtsc()-t0 < window; {
 				}
 				*q = w + 1
-				percpu.PutCPUVar(getput)
+				kernel.PutCPUVar(getput)
 				// (c) this_cpu_inc
 				percpu.ThisCPUInc(thiscpu)
 			}

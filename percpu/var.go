@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"sync"
 	"unsafe"
-
-	"gopreempt/kernel"
 )
 
 // Var is a per-CPU variable of type T: the Go form of DEFINE_PER_CPU.
@@ -71,18 +69,6 @@ func PerCPU[T any](v *Var[T], cpu int) *T {
 	return (*T)(unsafe.Add(unsafe.Pointer(&areas[cpu].b[0]), v.off))
 }
 
-// GetCPUVar disables preemption and returns this CPU's instance
-// (get_cpu_var). Until PutCPUVar the task cannot be preempted, so it
-// cannot be moved to another CPU, and no other task on this CPU can run
-// and touch the same instance (seed text 002, rule 1).
-func GetCPUVar[T any](v *Var[T]) *T {
-	kernel.PreemptDisable()
-	return PerCPU(v, RawSmpProcessorID())
-}
-
-// PutCPUVar ends a GetCPUVar section (put_cpu_var).
-func PutCPUVar[T any](v *Var[T]) { kernel.PreemptEnable() }
-
 // Counter is a per-CPU uint64 with the this_cpu operations.
 type Counter = Var[uint64]
 
@@ -103,10 +89,11 @@ func ThisCPUAdd(c *Counter, n uint64) { thisCPUAdd(c.off, n) }
 // ThisCPURead reads this CPU's instance (this_cpu_read).
 func ThisCPURead(c *Counter) uint64 { return thisCPURead(c.off) }
 
-// Sum adds the instances of every online CPU.
+// Sum adds the instances of every CPU there can be
+// (for_each_possible_cpu): a CPU that never came online has a zero one.
 func Sum(c *Counter) uint64 {
 	var s uint64
-	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+	for cpu := 0; cpu < MaxCPUs; cpu++ {
 		s += *PerCPU(c, cpu)
 	}
 	return s

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 	"gopreempt/trace/format"
 )
 
@@ -148,7 +149,7 @@ func latencyEdge(edge int, off bool, pc uint64, pid int32) {
 	}
 	fl := amd64.Flags()
 	amd64.Cli()
-	cpu := amd64.ThisCPU().ID
+	cpu := percpu.RawSmpProcessorID()
 	if cpu < MaxCPUs {
 		c := &latCPUs[cpu]
 		if edge == edgeIRQ && off && c.irqsOff {
@@ -204,7 +205,7 @@ func latencySwitch(next int32) {
 	if latTracer != WakeupTracer {
 		return
 	}
-	cpu := amd64.ThisCPU().ID
+	cpu := percpu.RawSmpProcessorID()
 	if cpu >= MaxCPUs {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/addr"
 	"gopreempt/mm"
+	"gopreempt/percpu"
 	"gopreempt/trace/format"
 )
 
@@ -70,7 +71,7 @@ func allocRings(n int) bool {
 func emit(typ format.Type, a uint32, b, c uint64) {
 	fl := amd64.Flags()
 	amd64.Cli()
-	cpu := amd64.ThisCPU().ID
+	cpu := percpu.RawSmpProcessorID()
 	if cpu < MaxCPUs {
 		r := &rings[cpu]
 		if r.pages[0] != 0 {

@@ -333,7 +333,7 @@ func TestGetcpuOnEveryCPU(t *testing.T) {
 				for i := 0; i < 10; i++ {
 					got, node := ^uint32(0), ^uint32(0)
 					r := vdso.Call2(vdso.Getcpu(), uintptr(unsafe.Pointer(&got)), uintptr(unsafe.Pointer(&node)))
-					if r != 0 || int(got) != percpu.SmpProcessorID() || node != 0 {
+					if r != 0 || int(got) != kernel.SmpProcessorID() || node != 0 {
 						t.Errorf("mode %d: bound to CPU %d, getcpu returned %d with cpu %d node %d", mode, cpu, int64(r), got, node)
 					}
 				}

@@ -27,15 +27,9 @@ type CPULocal struct {
 	ISTTop [8]uintptr
 }
 
-// ThisCPU returns the block of the CPU this code runs on. The answer is
-// only stable while the caller cannot migrate (preemption or interrupts
-// off); see smp_processor_id in the percpu package for the checked form.
-func ThisCPU() *CPULocal { return (*CPULocal)(addr.Ptr(gsSelf())) }
-
 // CurrentTask returns GS:8, the running task's context.
 func CurrentTask() *TaskContext { return (*TaskContext)(addr.Ptr(gsCurrent())) }
 
-func gsSelf() uintptr
 func gsCurrent() uintptr
 
 // SetCurrent writes GS:8. Only the scheduler and boot call it.

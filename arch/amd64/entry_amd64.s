@@ -461,12 +461,7 @@ TEXT ·CallOnKernelStack(SB),NOSPLIT,$0-8
 	POPFQ
 	RET
 
-// gsSelf and gsCurrent read the CPULocal fields through GS.
-TEXT ·gsSelf(SB),NOSPLIT,$0-8
-	MOVQ	0(GS), AX
-	MOVQ	AX, ret+0(FP)
-	RET
-
+// gsCurrent reads CPULocal.Current through GS.
 TEXT ·gsCurrent(SB),NOSPLIT,$0-8
 	MOVQ	CPU_CURRENT(GS), AX
 	MOVQ	AX, ret+0(FP)

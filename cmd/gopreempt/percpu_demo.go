@@ -55,12 +55,12 @@ func percpuDemo(duration time.Duration) {
 					}
 					*p = v + 1
 
-					q := percpu.GetCPUVar(b) // (b)
+					q := kernel.GetCPUVar(b) // (b)
 					w := *q
 					for t0 := amd64.Rdtsc(); amd64.Rdtsc()-t0 < window; {
 					}
 					*q = w + 1
-					percpu.PutCPUVar(b)
+					kernel.PutCPUVar(b)
 
 					percpu.ThisCPUInc(c) // (c)
 					mine++
