@@ -71,7 +71,7 @@ func migrateAfterSwitch(prev *Task) {
 // activateOn queues t on cpu and kicks that CPU if it should run it now;
 // woken says whether t comes back from a sleep (its credit is bounded).
 func activateOn(t *Task, cpu int, woken bool) {
-	rq := &runqueues[cpu]
+	rq := cpuRQ(cpu)
 	fl := rq.lock.Lock()
 	if woken {
 		rq.enqueueWoken(t)
@@ -92,14 +92,14 @@ func loadBalance(rq *RunQueue) bool {
 	}
 	busiest, most := -1, rq.nrRunning+1
 	for cpu := 0; cpu < n; cpu++ {
-		if cpu != rq.cpu && runqueues[cpu].nrRunning > most {
-			busiest, most = cpu, runqueues[cpu].nrRunning
+		if cpu != rq.cpu && cpuRQ(cpu).nrRunning > most {
+			busiest, most = cpu, cpuRQ(cpu).nrRunning
 		}
 	}
 	if busiest < 0 {
 		return false
 	}
-	src := &runqueues[busiest]
+	src := cpuRQ(busiest)
 	// Lock both queues, lower CPU number first, so two CPUs balancing
 	// towards each other cannot deadlock.
 	first, second := rq, src

@@ -5,6 +5,6 @@ package kernel
 // CPURunsIdle reports whether CPU cpu's current task is its idle task
 // (read without the lock: the test polls it as a precondition).
 func CPURunsIdle(cpu int) bool {
-	c := runqueues[cpu].curr.ptr()
+	c := cpuRQ(cpu).curr.ptr()
 	return c != nil && c.kind == taskIdle
 }

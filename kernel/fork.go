@@ -115,7 +115,7 @@ func NewIdleTask(cpu int, lo, hi uintptr) *Task {
 	t.SetName("swapper")
 	t.onCPU = true
 	t.ThreadInfo.CPU = uint32(cpu)
-	rq := &runqueues[cpu]
+	rq := cpuRQ(cpu)
 	rq.cpu = cpu
 	rq.idle = refOf(t)
 	rq.curr = refOf(t)

@@ -66,7 +66,7 @@ func PreemptSchedule() {
 	trace.PreemptScheduleExit(t.Pid, t.Stats.Involuntary != before)
 	if t.Stats.Involuntary != before {
 		t.Stats.PreemptFromEnable++
-		cpuRQ(t.ThreadInfo.CPU).Stats.PreemptFromEnable++
+		cpuRQ(int(t.ThreadInfo.CPU)).Stats.PreemptFromEnable++
 	}
 }
 
@@ -94,7 +94,7 @@ func PreemptScheduleIRQ() {
 	trace.PreemptScheduleIRQExit(t.Pid, t.Stats.Involuntary != before)
 	if t.Stats.Involuntary != before {
 		t.Stats.PreemptFromIRQ++
-		cpuRQ(t.ThreadInfo.CPU).Stats.PreemptFromIRQ++
+		cpuRQ(int(t.ThreadInfo.CPU)).Stats.PreemptFromIRQ++
 	}
 }
 

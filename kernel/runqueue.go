@@ -32,14 +32,18 @@ type RunQueue struct {
 // MaxCPUs is the most CPUs the kernel supports: one per-CPU area each.
 const MaxCPUs = percpu.MaxCPUs
 
-var runqueues [MaxCPUs]RunQueue
-
-// thisRQ returns the run queue of the CPU we run on. Callers have
+// The run queues are a per-CPU variable (percpu.go). thisRQ returns the
+// run queue of the CPU we run on, GS-relative (this_rq); callers have
 // interrupts or preemption off.
-func thisRQ() *RunQueue { return &runqueues[percpu.RawSmpProcessorID()] }
+//
+//go:nosplit
+func thisRQ() *RunQueue { return percpu.ThisCPUPtr(runqueues) }
 
-// cpuRQ returns CPU cpu's run queue.
-func cpuRQ(cpu uint32) *RunQueue { return &runqueues[cpu] }
+// cpuRQ returns CPU cpu's run queue (cpu_rq, per_cpu(runqueues, cpu)):
+// the way to another CPU's queue, whose lock the caller takes.
+//
+//go:nosplit
+func cpuRQ(cpu int) *RunQueue { return percpu.PerCPU(runqueues, cpu) }
 
 // Enqueue flags, as Linux's.
 const (

@@ -65,7 +65,7 @@ import (
 // schedEntity is a task's part in the fair scheduler (sched_entity).
 type schedEntity struct {
 	runNode      rbtree.Node // in the run queue's tree while queued
-	vruntime     uint64      // relative to runqueues[rqCPU].minVruntime's clock
+	vruntime     uint64      // relative to cpuRQ(rqCPU).minVruntime's clock
 	execStart    uint64      // Nanotime when update_curr last charged it
 	sumExec      uint64      // ns run in all
 	prevSumExec  uint64      // sumExec when it was last picked
@@ -245,7 +245,7 @@ func (rq *RunQueue) renormalise(t *Task) {
 	if t.se.rqCPU == int32(rq.cpu) {
 		return
 	}
-	old := atomic.LoadUint64(&runqueues[t.se.rqCPU].minVruntime)
+	old := atomic.LoadUint64(&cpuRQ(int(t.se.rqCPU)).minVruntime)
 	t.se.vruntime = t.se.vruntime - old + rq.minVruntime
 	t.se.rqCPU = int32(rq.cpu)
 }
@@ -279,7 +279,7 @@ func lockTaskRQ(t *Task) (*RunQueue, uint64) {
 		// t may move between the read of its CPU and the lock; recheck
 		// under the lock.
 		cpu := t.ThreadInfo.CPU
-		rq := cpuRQ(cpu)
+		rq := cpuRQ(int(cpu))
 		fl := rq.lock.Lock()
 		if t.ThreadInfo.CPU == cpu {
 			return rq, fl
@@ -325,7 +325,7 @@ func (rq *RunQueue) reweightTask(t *Task, nice int32) {
 	if oldW != newW && t.se.placed && (running || queued || sleeping) {
 		var m uint64
 		if sleeping {
-			m = atomic.LoadUint64(&runqueues[t.se.rqCPU].minVruntime)
+			m = atomic.LoadUint64(&cpuRQ(int(t.se.rqCPU)).minVruntime)
 		} else {
 			m = rq.minVruntime
 		}
@@ -352,7 +352,7 @@ func (rq *RunQueue) reweightTask(t *Task, nice int32) {
 // virtual ns behind min_vruntime or more than maxAhead ahead of it (0:
 // not checked). Interrupt-safe: no allocation unless a check fails.
 func CheckFairRQ(cpu int, maxBehind, maxAhead uint64) string {
-	rq := &runqueues[cpu]
+	rq := cpuRQ(int(cpu))
 	fl := rq.lock.Lock()
 	bad, what, pid, v := rq.checkFair(maxBehind, maxAhead)
 	m := rq.minVruntime
@@ -482,7 +482,7 @@ func FairStatsOf(t *Task) FairStats {
 	cpu := max(t.se.rqCPU, 0)
 	return FairStats{
 		Vruntime:    t.se.vruntime,
-		MinVruntime: atomic.LoadUint64(&runqueues[cpu].minVruntime),
+		MinVruntime: atomic.LoadUint64(&cpuRQ(int(cpu)).minVruntime),
 		SumExec:     t.se.sumExec,
 		LastWakeup:  atomic.LoadUint64(&t.se.lastWakeup),
 		WakeRun:     atomic.LoadUint64(&t.se.wakeRun),

@@ -42,10 +42,10 @@ func PutCPU() { PreemptEnable() }
 // (get_cpu_var). Until PutCPUVar the task cannot be preempted, so it
 // cannot be moved to another CPU, and no other task on this CPU can run
 // and touch the same instance.
-func GetCPUVar[T any](v *percpu.Var[T]) *T {
+func GetCPUVar[T any](v percpu.Var[T]) *T {
 	PreemptDisable()
 	return percpu.PerCPU(v, percpu.RawSmpProcessorID())
 }
 
 // PutCPUVar ends a GetCPUVar section (put_cpu_var).
-func PutCPUVar[T any](v *percpu.Var[T]) { PreemptEnable() }
+func PutCPUVar[T any](v percpu.Var[T]) { PreemptEnable() }

@@ -244,7 +244,7 @@ func reportStall(now uint64, f stallFinding) {
 	case stallHardLockup:
 		m = m.S("hard lockup - cpu").U(f.who).S(" has taken no timer tick for ").U(secs).S(" s (interrupts off?)")
 	case stallSoftLockup:
-		t := runqueues[f.who].curr.ptr()
+		t := cpuRQ(int(f.who)).curr.ptr()
 		m = m.S("soft lockup - cpu").U(f.who).S(" stuck with preemption off for ").U(secs).S(" s [pid ").
 			I(int64(t.Pid)).S(" ").B(t.Name[:nameLen(t)]).S("]")
 	case stallStarved:
@@ -263,7 +263,7 @@ func reportStall(now uint64, f stallFinding) {
 		}
 	}
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		rq := &runqueues[cpu]
+		rq := cpuRQ(cpu)
 		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": last tick ").
 			U((now - min(now, stall.lastTick[cpu].Load())) / 1e6).S(" ms ago, curr pid ").
 			I(int64(rq.curr.ptr().Pid)).S(", ").U(uint64(rq.nrRunning)).S(" queued:")

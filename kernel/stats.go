@@ -51,14 +51,14 @@ func notePreemptOff(t *Task, ns uint64) {
 	if ns > t.Stats.MaxPreemptOff {
 		t.Stats.MaxPreemptOff = ns
 	}
-	rq := cpuRQ(t.ThreadInfo.CPU)
+	rq := cpuRQ(int(t.ThreadInfo.CPU))
 	if ns > rq.Stats.MaxPreemptOff {
 		rq.Stats.MaxPreemptOff = ns
 	}
 }
 
 // CPUStatsOf returns a copy of CPU cpu's statistics.
-func CPUStatsOf(cpu int) CPUStats { return runqueues[cpu].Stats }
+func CPUStatsOf(cpu int) CPUStats { return cpuRQ(cpu).Stats }
 
 // WriteSchedStats prints every task's statistics and each CPU's, as a
 // table (task context: it uses fmt).
@@ -76,7 +76,7 @@ func WriteSchedStats(w io.Writer) {
 			preemptOffString(s.MaxPreemptOff))
 	})
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		s := runqueues[cpu].Stats
+		s := cpuRQ(cpu).Stats
 		fmt.Fprintf(w, "cpu%d: %d switches, %d ticks, preemptions %d at preempt_enable and %d on interrupt return, %d idle halts, longest preempt-off %s\n",
 			cpu, s.Switches, s.Ticks, s.PreemptFromEnable, s.PreemptFromIRQ, s.IdleHalts, preemptOffString(s.MaxPreemptOff))
 		fmt.Fprintf(w, "cpu%d: %d migrations in, %d reschedule IPIs, %d tasks pulled by load balancing\n",

@@ -29,7 +29,7 @@ func tryToWakeUp(t *Task, states int32) bool {
 		// t may be moved between reading its CPU and taking that
 		// CPU's lock; recheck under the lock.
 		cpu := t.ThreadInfo.CPU
-		rq = cpuRQ(cpu)
+		rq = cpuRQ(int(cpu))
 		fl = rq.lock.Lock()
 		if t.ThreadInfo.CPU == cpu {
 			break
@@ -95,11 +95,11 @@ func selectTaskRQ(t *Task) int {
 	if !allowedOn(t, prev) {
 		return firstAllowed(t)
 	}
-	if runqueues[prev].curr.ptr().kind == taskIdle {
+	if cpuRQ(prev).curr.ptr().kind == taskIdle {
 		return prev
 	}
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		q := &runqueues[cpu]
+		q := cpuRQ(int(cpu))
 		if cpu != prev && allowedOn(t, cpu) && q.curr != 0 && q.curr.ptr().kind == taskIdle && q.nrRunning == 0 {
 			return cpu
 		}

@@ -112,3 +112,18 @@ func TestPerCPUCountersUnderPreemption(t *testing.T) {
 	}
 	t.Logf("unprotected per-CPU updates: %d of %d counted (%d lost)", percpu.Sum(unsafeC), want, want-percpu.Sum(unsafeC))
 }
+
+// this_cpu_ptr reaches, through GS, the instance per_cpu names for this
+// CPU's number, and Define's variables lie above the static blocks.
+func TestThisCPUPtr(t *testing.T) {
+	v := percpu.Define[[2]uint64]()
+	if uintptr(v) < percpu.DynamicStart {
+		t.Errorf("Define placed a variable at %#x, below DynamicStart %#x", uintptr(v), percpu.DynamicStart)
+	}
+	cpu := kernel.GetCPU()
+	p, q := percpu.ThisCPUPtr(v), percpu.PerCPU(v, cpu)
+	kernel.PutCPU()
+	if p != q {
+		t.Errorf("this_cpu_ptr %p, per_cpu on cpu %d %p", p, cpu, q)
+	}
+}

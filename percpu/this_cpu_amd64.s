@@ -18,3 +18,10 @@ TEXT ·thisCPURead(SB),NOSPLIT,$0-16
 	BYTE $0x65; BYTE $0x48; BYTE $0x8b; BYTE $0x00	// movq %gs:(%rax), %rax
 	MOVQ	AX, ret+8(FP)
 	RET
+
+// func thisCPUArea() uintptr
+// CPULocal.Self at GS:0 is the address of this CPU's area.
+TEXT ·thisCPUArea(SB),NOSPLIT|NOFRAME,$0-8
+	MOVQ	0(GS), AX
+	MOVQ	AX, ret+0(FP)
+	RET

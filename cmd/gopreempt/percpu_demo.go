@@ -96,7 +96,7 @@ func percpuDemo(duration time.Duration) {
 	}
 	printTable()
 	want := made[0]
-	for i, ctr := range []*percpu.Counter{a, b, c} {
+	for i, ctr := range []percpu.Counter{a, b, c} {
 		got := percpu.Sum(ctr)
 		verdict := "exact"
 		if got != want {

@@ -1,0 +1,34 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"gopreempt/percpu"
+)
+
+// The kernel's per-CPU block (percpu/static.go).
+//
+// Each field is one per-CPU variable of the kernel's, at an offset fixed
+// at compile time, in every CPU's area. This CPU's instance is
+// percpu.ThisCPUPtr(v), a GS-relative address that needs no CPU number;
+// another CPU's is percpu.PerCPU(v, cpu), so that reaching across CPUs
+// is written out at the call site, as Linux's per_cpu_ptr. Data another
+// CPU may touch keeps its own lock (a run queue's) or is atomic.
+type kernelPerCPU struct {
+	runqueue RunQueue // runqueue.go
+}
+
+// perCPUBase is where the block begins: the kernel's is the lowest.
+const perCPUBase = percpu.StaticStart
+
+// The kernel's per-CPU variables.
+const (
+	runqueues = percpu.Var[RunQueue](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.runqueue))
+)
+
+// PerCPUEnd is where the kernel's per-CPU block ends, and the block of a
+// package above it may begin.
+const PerCPUEnd = perCPUBase + unsafe.Sizeof(kernelPerCPU{})
+
+// The block ends below the variables Define hands out.
+var _ [percpu.DynamicStart - PerCPUEnd]byte
