@@ -40,23 +40,21 @@ import (
 // the task an interrupt handler interrupted, which is what IrqFPUUsable
 // must know.
 
-// cpuFPU is one CPU's bracket state, written only by that CPU.
+// cpuFPU is one CPU's bracket state, written only by that CPU: a
+// per-CPU variable, bracketState, in fpu's per-CPU block (percpu.go).
 type cpuFPU struct {
-	depth int32    // open brackets (more than 1 only after a reported misuse)
-	ctx   uint32   // preempt_count at the outer begin: its hardirq|softirq bits are the bracket's context
-	owner uintptr  // task that opened the outer bracket
-	ready bool     // InitCPU has run here: CR4.OSXSAVE and XCR0 set
-	ymm   bool     // ready, and brackets switch XCR0 (bracketYMM): the assembly's plain case
-	_     [46]byte // a cache line per CPU: no false sharing between CPUs
+	depth int32   // open brackets (more than 1 only after a reported misuse)
+	ctx   uint32  // preempt_count at the outer begin: its hardirq|softirq bits are the bracket's context
+	owner uintptr // task that opened the outer bracket
+	ready bool    // InitCPU has run here: CR4.OSXSAVE and XCR0 set
+	ymm   bool    // ready, and brackets switch XCR0 (bracketYMM): the assembly's plain case
 }
 
-var cpus [kernel.MaxCPUs]cpuFPU
-
-var _ [64 - unsafe.Sizeof(cpuFPU{})]byte // at most a cache line
-
-// thisCPU returns the calling CPU's record. Stable only while the caller
-// cannot migrate (preemption or interrupts off).
-func thisCPU() *cpuFPU { return &cpus[percpu.RawSmpProcessorID()] }
+// thisCPU returns the calling CPU's record, GS-relative. Stable only
+// while the caller cannot migrate (preemption or interrupts off).
+//
+//go:nosplit
+func thisCPU() *cpuFPU { return percpu.ThisCPUPtr(bracketState) }
 
 func currentTask() uintptr { return uintptr(unsafe.Pointer(kernel.Current())) }
 
@@ -160,17 +158,18 @@ func kernelFPUEndSlow() {
 //lint:ignore U1000 called from bracket_amd64.s (KernelFPUBegin)
 func traceFPUBegin() { trace.FPUBegin(kernel.Current().Pid) }
 
-// Constants the assembly reads from go_asm.h.
+// Constants the assembly reads from go_asm.h: GS-relative addresses of
+// this CPU's record, and offsets in the task.
 const (
-	cpuCurrent       = unsafe.Offsetof(amd64.CPULocal{}.Current)                                                     // GS:8
-	cpuID            = unsafe.Offsetof(amd64.CPULocal{}.ID)                                                          // GS:24
+	cpuCurrent       = unsafe.Offsetof(amd64.CPULocal{}.Current) // GS:8
+	bracketDepth     = uintptr(bracketState) + unsafe.Offsetof(cpuFPU{}.depth)
+	bracketCtx       = uintptr(bracketState) + unsafe.Offsetof(cpuFPU{}.ctx)
+	bracketOwner     = uintptr(bracketState) + unsafe.Offsetof(cpuFPU{}.owner)
+	bracketYMMOn     = uintptr(bracketState) + unsafe.Offsetof(cpuFPU{}.ymm)
 	taskPreemptCount = unsafe.Offsetof(kernel.Task{}.ThreadInfo) + unsafe.Offsetof(kernel.ThreadInfo{}.PreemptCount) // in *kernel.Task
 	irqContextMask   = kernel.HARDIRQ_MASK | kernel.SOFTIRQ_MASK
 	traceFPU         = uint32(trace.FPU)
 )
-
-// The assembly finds CPU n's record at cpus + n<<6.
-var _ [unsafe.Sizeof(cpuFPU{}) - 64]byte
 
 // IrqFPUUsable reports whether KernelFPUBegin may be called here: false
 // on a CPU that is already inside a bracket, which for an interrupt

@@ -3,17 +3,10 @@
 
 // The fast paths of kernel_fpu_begin() and kernel_fpu_end() (bracket.go
 // has the essay and the slow paths). Assembly for the reasons
-// preempt_disable() is (kernel/preempt_amd64.s): the task and the CPU
-// number are at GS:8 and GS:24, out of Go's reach without a call each,
-// and XSETBV is an instruction. Any context.
-
-// RECORD leaves this CPU's cpuFPU record in BX (cpus + ID<<6); DX is
-// clobbered.
-#define RECORD \
-	MOVQ	const_cpuID(GS), BX \
-	SHLQ	$6, BX \
-	LEAQ	·cpus(SB), DX \
-	ADDQ	DX, BX
+// preempt_disable() is (kernel/preempt_amd64.s): the task at GS:8 and
+// this CPU's record, a per-CPU variable at a constant GS-relative
+// address (percpu.go), are out of Go's reach without a call each, and
+// XSETBV is an instruction. Any context.
 
 // XSETBV0 writes v to XCR0 (SDM Vol. 2D, XSETBV: ECX the register,
 // EDX:EAX the value); AX, CX and DX are clobbered.
@@ -27,19 +20,18 @@
 // The plain case: no bracket open on this CPU, and the CPU set up to
 // switch XCR0 (cpuFPU.ymm); a CPU without AVX always takes the slow
 // path. Leaves preemption disabled, the record open (depth 1, owner, ctx) and
-// XCR0 with YMM; AX, BX, CX, DX are clobbered.
+// XCR0 with YMM; AX, CX, DX are clobbered.
 TEXT ·KernelFPUBegin(SB),NOSPLIT|NOFRAME,$0-0
 	CALL	gopreempt∕kernel·PreemptDisable(SB)
 	MOVQ	const_cpuCurrent(GS), AX
-	RECORD
-	CMPL	cpuFPU_depth(BX), $0
+	CMPL	const_bracketDepth(GS), $0
 	JNE	slow
-	CMPB	cpuFPU_ymm(BX), $0
+	CMPB	const_bracketYMMOn(GS), $0
 	JEQ	slow
-	MOVL	$1, cpuFPU_depth(BX) // first: see KernelFPUBegin
-	MOVQ	AX, cpuFPU_owner(BX)
+	MOVL	$1, const_bracketDepth(GS) // first: see KernelFPUBegin
+	MOVQ	AX, const_bracketOwner(GS)
 	MOVL	const_taskPreemptCount(AX), CX
-	MOVL	CX, cpuFPU_ctx(BX)
+	MOVL	CX, const_bracketCtx(GS)
 	XSETBV0(const_xcr0Bracket)
 	TESTL	$const_traceFPU, gopreempt∕trace·Events(SB)
 	JNE	traced
@@ -58,21 +50,20 @@ traced:
 // preempt_enable().
 TEXT ·KernelFPUEnd(SB),NOSPLIT|NOFRAME,$0-0
 	MOVQ	const_cpuCurrent(GS), AX
-	RECORD
-	CMPL	cpuFPU_depth(BX), $1
+	CMPL	const_bracketDepth(GS), $1
 	JNE	slow
-	CMPQ	cpuFPU_owner(BX), AX
+	CMPQ	const_bracketOwner(GS), AX
 	JNE	slow
 	MOVL	const_taskPreemptCount(AX), CX
-	CMPL	CX, cpuFPU_ctx(BX)
+	CMPL	CX, const_bracketCtx(GS)
 	JNE	slow
 	TESTL	$const_traceFPU, gopreempt∕trace·Events(SB)
 	JNE	slow
 	VZEROALL
 	XSETBV0(const_xcr0Kernel)
 	// depth last, after XCR0 is back (see KernelFPUBegin).
-	MOVQ	$0, cpuFPU_owner(BX)
-	MOVL	$0, cpuFPU_depth(BX)
+	MOVQ	$0, const_bracketOwner(GS)
+	MOVL	$0, const_bracketDepth(GS)
 	JMP	gopreempt∕kernel·PreemptEnable(SB)
 slow:
 	JMP	·kernelFPUEndSlow(SB)

@@ -5,6 +5,7 @@ import (
 
 	"gopreempt/arch/amd64"
 	"gopreempt/kernel"
+	"gopreempt/percpu"
 )
 
 // Which instruction pair SwitchTo uses for the x87/SSE state.
@@ -77,7 +78,7 @@ func SetSwitchMode(m Mode) error {
 	}
 	if m != ModeFXSAVE {
 		for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
-			if !cpus[cpu].ready {
+			if !percpu.PerCPU(bracketState, cpu).ready {
 				return errCPUNotReady
 			}
 		}
