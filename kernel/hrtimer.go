@@ -111,10 +111,8 @@ type HRTimerStats struct {
 	Hangs                 uint64 // interrupts that gave up after three rounds
 }
 
-var hrtimerBases [MaxCPUs]hrtimerCPUBase
-
 // HRTimerStatsOf returns a copy of CPU cpu's timer statistics.
-func HRTimerStatsOf(cpu int) HRTimerStats { return hrtimerBases[cpu].stats }
+func HRTimerStatsOf(cpu int) HRTimerStats { return percpu.PerCPU(hrtimerBases, cpu).stats }
 
 // hrtimerOfNode is container_of(node, struct hrtimer, node).
 //
@@ -199,7 +197,7 @@ func (b *hrtimerCPUBase) reprogram(expires uint64) {
 // cancel of the first timer that should not cost an interrupt, such as
 // the tick's when it stops (tick_sched.go). Interrupts off.
 func hrtimerForceReprogram() {
-	b := &hrtimerBases[percpu.RawSmpProcessorID()]
+	b := percpu.ThisCPUPtr(hrtimerBases)
 	fl := b.lock.Lock()
 	if !b.inHandler {
 		next := uint64(0)
@@ -218,7 +216,7 @@ func hrtimerForceReprogram() {
 func (t *HRTimer) lockBase() (*hrtimerCPUBase, uint64) {
 	for {
 		cpu := t.cpu
-		b := &hrtimerBases[cpu]
+		b := percpu.PerCPU(hrtimerBases, int(cpu))
 		fl := b.lock.Lock()
 		if t.cpu == cpu {
 			return b, fl
@@ -240,7 +238,7 @@ func HRTimerStart(t *HRTimer, expires uint64) {
 		old.lock.Unlock(ofl)
 	}
 	cpu := percpu.RawSmpProcessorID()
-	b := &hrtimerBases[cpu]
+	b := percpu.PerCPU(hrtimerBases, cpu)
 	bfl := b.lock.Lock()
 	t.expires, t.cpu = expires, int32(cpu)
 	if b.enqueue(t) && !b.inHandler && (b.nextEvent == 0 || expires < b.nextEvent) {
@@ -308,7 +306,7 @@ func HRTimerForward(t *HRTimer, now, interval uint64) uint64 {
 //
 //go:nosplit
 func hrtimerInterrupt() {
-	b := &hrtimerBases[percpu.RawSmpProcessorID()]
+	b := percpu.ThisCPUPtr(hrtimerBases)
 	b.stats.Interrupts++
 	fl := b.lock.Lock()
 	b.inHandler = true

@@ -15,7 +15,13 @@ import (
 // is written out at the call site, as Linux's per_cpu_ptr. Data another
 // CPU may touch keeps its own lock (a run queue's) or is atomic.
 type kernelPerCPU struct {
-	runqueue RunQueue // runqueue.go
+	runqueue    RunQueue       // runqueue.go
+	switchPrev  taskRef        // schedule.go
+	hrtimerBase hrtimerCPUBase // hrtimer.go
+	tickTimer   HRTimer        // tick_sched.go
+	tickStopped tickStopState  // tick_sched.go
+	nohzIdle    nohzIdle       // tick_sched.go
+	nohzStats   NohzStats      // tick_sched.go
 }
 
 // perCPUBase is where the block begins: the kernel's is the lowest.
@@ -23,7 +29,13 @@ const perCPUBase = percpu.StaticStart
 
 // The kernel's per-CPU variables.
 const (
-	runqueues = percpu.Var[RunQueue](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.runqueue))
+	runqueues       = percpu.Var[RunQueue](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.runqueue))
+	switchPrev      = percpu.Var[taskRef](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.switchPrev))
+	hrtimerBases    = percpu.Var[hrtimerCPUBase](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.hrtimerBase))
+	tickTimers      = percpu.Var[HRTimer](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.tickTimer))
+	tickStoppedCPUs = percpu.Var[tickStopState](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.tickStopped))
+	nohzIdles       = percpu.Var[nohzIdle](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.nohzIdle))
+	nohzStats       = percpu.Var[NohzStats](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.nohzStats))
 )
 
 // PerCPUEnd is where the kernel's per-CPU block ends, and the block of a

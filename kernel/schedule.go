@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 	"gopreempt/trace"
 )
 
@@ -111,7 +112,7 @@ func contextSwitch(rq *RunQueue, prev, next *Task) {
 	}
 	next.Stats.lastCPU = uint32(rq.cpu)
 	next.Stats.ran = true
-	switchPrev[rq.cpu] = refOf(prev)
+	*percpu.PerCPU(switchPrev, rq.cpu) = refOf(prev)
 	amd64.SwitchTo(&prev.TaskContext, &next.TaskContext)
 }
 
@@ -129,13 +130,12 @@ func badSwitch(rq *RunQueue, next *Task) {
 
 // switchPrev remembers, per CPU, the task just switched away from, for
 // finishSwitch (Linux passes it as the return value of switch_to).
-var switchPrev [MaxCPUs]taskRef
 
 // finishSwitch runs in the task switched to, first thing: the previous
 // task is now fully off this CPU, so it may be run elsewhere or freed.
 func finishSwitch() {
 	rq := thisRQ()
-	prev := switchPrev[rq.cpu].ptr()
+	prev := percpu.PerCPU(switchPrev, rq.cpu).ptr()
 	prev.onCPU = false
 	dead := prev.State == TASK_DEAD
 	migrate := prev.migrateTo != 0 && !dead

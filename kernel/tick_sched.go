@@ -21,8 +21,8 @@ import (
 //
 // Interrupt context: tickSchedTimer runs in hardirq context (hrtimer.go).
 
-// tickTimers are the CPUs' tick timers (tick_cpu_sched.sched_timer).
-var tickTimers [MaxCPUs]HRTimer
+// tickTimers are the CPUs' tick timers (tick_cpu_sched.sched_timer), a
+// per-CPU variable (percpu.go).
 
 // TickPeriod is the tick's period in nanoseconds (TICK_NSEC).
 func TickPeriod() uint64 { return uint64(1e9) / uint64(HZ) }
@@ -31,11 +31,11 @@ func TickPeriod() uint64 { return uint64(1e9) / uint64(HZ) }
 //
 //go:nosplit
 func tickSchedTimer(t *HRTimer) HRTimerRestart {
-	b := &hrtimerBases[percpu.RawSmpProcessorID()]
+	b := percpu.ThisCPUPtr(hrtimerBases)
 	b.tickRan = true
 	b.stats.TickRuns++
-	if cpu := percpu.RawSmpProcessorID(); nohzIdles[cpu].ending {
-		nohzStats[cpu].IdleTicks++ // this interrupt ended a halt
+	if cpu := percpu.RawSmpProcessorID(); percpu.PerCPU(nohzIdles, cpu).ending {
+		percpu.PerCPU(nohzStats, cpu).IdleTicks++ // this interrupt ended a halt
 	}
 	schedulerTick()
 	nohzBalancerKick(thisRQ())
@@ -47,7 +47,7 @@ func tickSchedTimer(t *HRTimer) HRTimerRestart {
 // from now. Called once per CPU when its clock event device is ready,
 // with interrupts off.
 func tickSetup() {
-	t := &tickTimers[percpu.RawSmpProcessorID()]
+	t := percpu.ThisCPUPtr(tickTimers)
 	t.SetFunction(tickSchedTimer)
 	HRTimerStart(t, Nanotime()+TickPeriod())
 }
@@ -55,9 +55,9 @@ func tickSetup() {
 // TickTimerOf returns CPU cpu's tick timer's expiry and whether it is
 // queued (tests: the tick is armed, one period or less ahead).
 func TickTimerOf(cpu int) (expires uint64, armed bool) {
-	b := &hrtimerBases[cpu]
+	b := percpu.PerCPU(hrtimerBases, cpu)
 	fl := b.lock.Lock()
-	t := &tickTimers[cpu]
+	t := percpu.PerCPU(tickTimers, cpu)
 	expires, armed = t.expires, t.armed || b.running == t.addr()
 	b.lock.Unlock(fl)
 	return
@@ -100,9 +100,10 @@ func TickTimerOf(cpu int) (expires uint64, armed bool) {
 // tests switch it.
 var NoHZ = true
 
-var tickStoppedCPUs [MaxCPUs]struct {
+// tickStopState is whether a CPU's tick is stopped, a per-CPU variable
+// (tickStoppedCPUs, percpu.go) that other CPUs read on their ticks.
+type tickStopState struct {
 	stopped atomic.Bool
-	_       [60]byte // one cache line each: other CPUs read it on their ticks
 }
 
 // NohzStats counts a CPU's idle halts and tick stops (tests and
@@ -122,14 +123,12 @@ type NohzStats struct {
 	IdleTicks uint64
 }
 
-var nohzStats [MaxCPUs]NohzStats
-
 // NohzStatsOf returns a copy of CPU cpu's NO_HZ statistics; IdleNs
 // includes the halt in progress, if any (read without a lock: a
 // statistic).
 func NohzStatsOf(cpu int) NohzStats {
-	st := nohzStats[cpu]
-	if start := atomic.LoadUint64(&nohzIdles[cpu].start); start != 0 {
+	st := *percpu.PerCPU(nohzStats, cpu)
+	if start := atomic.LoadUint64(&percpu.PerCPU(nohzIdles, cpu).start); start != 0 {
 		if now := Nanotime(); now > start {
 			st.IdleNs += now - start
 		}
@@ -139,7 +138,7 @@ func NohzStatsOf(cpu int) NohzStats {
 
 // tickStopped reports whether CPU cpu's tick is stopped (any CPU).
 func tickStopped(cpu int) bool {
-	return tickStoppedCPUs[cpu].stopped.Load()
+	return percpu.PerCPU(tickStoppedCPUs, cpu).stopped.Load()
 }
 
 // nohzIdle is a CPU's idle state between the idle loop's halt and the
@@ -155,20 +154,18 @@ type nohzIdle struct {
 // still takes one tick a second (ns).
 const nohzMaxDeferment = 1e9
 
-var nohzIdles [MaxCPUs]nohzIdle
-
 // tickNohzIdleEnter stops this CPU's tick if it may, deferring it by
 // nohzMaxDeferment: called by the idle loop just before it halts, with
 // interrupts off.
 func tickNohzIdleEnter(rq *RunQueue) {
 	cpu := percpu.RawSmpProcessorID()
-	idle := &nohzIdles[cpu]
+	idle := percpu.PerCPU(nohzIdles, cpu)
 	atomic.StoreUint64(&idle.start, Nanotime())
 	idle.stopped = false
 	if !NoHZ || cpu == 0 || rq.nrRunning > 0 || NeedResched() {
 		return
 	}
-	t := &tickTimers[cpu]
+	t := percpu.PerCPU(tickTimers, cpu)
 	if HRTimerTryToCancel(t) != 1 {
 		return // not started yet
 	}
@@ -180,9 +177,9 @@ func tickNohzIdleEnter(rq *RunQueue) {
 	HRTimerStart(t, idle.start+nohzMaxDeferment)
 	hrtimerForceReprogram()
 	stall.preemptOff[cpu].Store(0)
-	tickStoppedCPUs[cpu].stopped.Store(true)
+	percpu.PerCPU(tickStoppedCPUs, cpu).stopped.Store(true)
 	idle.stopped = true
-	nohzStats[cpu].Stops++
+	percpu.PerCPU(nohzStats, cpu).Stops++
 }
 
 // tickIrqEnter ends an idle halt (tick_irq_enter): it counts the halt
@@ -195,23 +192,23 @@ func tickNohzIdleEnter(rq *RunQueue) {
 //go:nosplit
 func tickIrqEnter() {
 	cpu := percpu.RawSmpProcessorID()
-	idle := &nohzIdles[cpu]
+	idle := percpu.PerCPU(nohzIdles, cpu)
 	if idle.start == 0 {
 		idle.ending = false // an interrupt after the one that ended the halt
 		return
 	}
 	idle.ending = true
 	now := Nanotime()
-	st := &nohzStats[cpu]
+	st := percpu.PerCPU(nohzStats, cpu)
 	st.IdleNs += now - idle.start
 	st.IdleWakeups++
 	atomic.StoreUint64(&idle.start, 0)
 	if idle.stopped {
 		idle.stopped = false
 		st.Restarts++
-		t := &tickTimers[cpu]
+		t := percpu.PerCPU(tickTimers, cpu)
 		stall.lastTick[cpu].Store(now) // the tick was stopped, not lost
-		tickStoppedCPUs[cpu].stopped.Store(false)
+		percpu.PerCPU(tickStoppedCPUs, cpu).stopped.Store(false)
 		if t.expires > now {
 			// Woken before the deferred tick: back to the phase the
 			// tick had. (When the deferred tick is what is due, it
@@ -245,7 +242,7 @@ func nohzBalancerKick(rq *RunQueue) {
 	}
 	for cpu := 1; cpu < OnlineCPUs(); cpu++ {
 		if cpu != rq.cpu && tickStopped(cpu) {
-			nohzStats[rq.cpu].Kicks++
+			percpu.PerCPU(nohzStats, rq.cpu).Kicks++
 			smpSendReschedule(cpu)
 			return
 		}

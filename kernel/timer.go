@@ -37,7 +37,7 @@ type Timer struct {
 //go:nosplit
 func hrtimerWakeup(t *HRTimer) HRTimerRestart {
 	s := (*Timer)(unsafe.Pointer(t))
-	b := &hrtimerBases[percpu.RawSmpProcessorID()]
+	b := percpu.ThisCPUPtr(hrtimerBases)
 	s.fired, s.offTick = true, !b.tickRan
 	b.stats.SleeperWakeups++
 	WakeUpProcess(s.task.ptr())
