@@ -1,5 +1,7 @@
 package kernel
 
+import "gopreempt/percpu"
+
 // The stall detector's rules, for the kernel-mode tests (stall_test.go):
 // each is asked about one CPU or task at a chosen time, so that a test
 // can show what a rule sees without stalling the machine.
@@ -17,7 +19,7 @@ func StallOverslept(t *Task, now, limit uint64) (uint64, bool) { return taskOver
 func StallFind(now, limit uint64) int { return findStall(now, limit).kind }
 
 // StallLastTick is when cpu last took a tick.
-func StallLastTick(cpu int) uint64 { return stall.lastTick[cpu].Load() }
+func StallLastTick(cpu int) uint64 { return percpu.PerCPU(stallCPUs, cpu).lastTick.Load() }
 
 // Queued and Running report whether t is on a run queue, on a CPU.
 func (t *Task) Queued() bool  { return t.onRQ }

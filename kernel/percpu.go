@@ -22,6 +22,7 @@ type kernelPerCPU struct {
 	tickStopped tickStopState  // tick_sched.go
 	nohzIdle    nohzIdle       // tick_sched.go
 	nohzStats   NohzStats      // tick_sched.go
+	stall       stallCPU       // stall.go
 }
 
 // perCPUBase is where the block begins: the kernel's is the lowest.
@@ -36,6 +37,7 @@ const (
 	tickStoppedCPUs = percpu.Var[tickStopState](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.tickStopped))
 	nohzIdles       = percpu.Var[nohzIdle](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.nohzIdle))
 	nohzStats       = percpu.Var[NohzStats](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.nohzStats))
+	stallCPUs       = percpu.Var[stallCPU](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.stall))
 )
 
 // PerCPUEnd is where the kernel's per-CPU block ends, and the block of a

@@ -71,19 +71,24 @@ var StallLimit uint64 = 60e9
 const stallScanPeriod = 1e9
 
 var stall struct {
-	lastTick [MaxCPUs]atomic.Uint64
-	// preemptOff[cpu] is when the task that CPU's last tick interrupted
-	// turned preemption off, or 0 if it had it on.
-	preemptOff [MaxCPUs]atomic.Uint64
-	nextScan   atomic.Uint64 // the tick that moves it on scans
-	suspect    stallFinding  // what the last scan found: written by the scanner only
-	reporter   atomic.Uint32 // 1 + the CPU that reported, which finishes the report
+	nextScan atomic.Uint64 // the tick that moves it on scans
+	suspect  stallFinding  // what the last scan found: written by the scanner only
+	reporter atomic.Uint32 // 1 + the CPU that reported, which finishes the report
 	// Each CPU prints where its timer interrupted it (showInterrupted),
 	// since what runs there now is not in any saved state; the report
 	// is finished when all have, or after finishTicks of the reporter.
-	pending     [MaxCPUs]atomic.Uint32 // showNone, showAsked, showPrinting
-	printing    atomic.Bool            // a CPU is printing its part
+	printing    atomic.Bool // a CPU is printing its part
 	finishTicks int
+}
+
+// stallCPU is each CPU's part of the detector's state, a per-CPU
+// variable (stallCPUs, percpu.go) that the scanning CPU reads for all.
+type stallCPU struct {
+	lastTick atomic.Uint64
+	// preemptOff is when the task this CPU's last tick interrupted
+	// turned preemption off, or 0 if it had it on.
+	preemptOff atomic.Uint64
+	pending    atomic.Uint32 // showNone, showAsked, showPrinting (showInterrupted)
 }
 
 // A stallFinding names a state that has lasted: its kind, the CPU or
@@ -115,8 +120,9 @@ const (
 // checkStall runs on every CPU's tick, in hardirq context.
 func checkStall(now uint64) {
 	cpu := uint32(percpu.RawSmpProcessorID())
-	stall.lastTick[cpu].Store(now)
-	stall.preemptOff[cpu].Store(preemptOffSince(Current(), now))
+	me := percpu.ThisCPUPtr(stallCPUs)
+	me.lastTick.Store(now)
+	me.preemptOff.Store(preemptOffSince(Current(), now))
 	if r := stall.reporter.Load(); r != 0 {
 		if r == cpu+1 {
 			finishStall()
@@ -198,14 +204,14 @@ func cpuHardLockup(cpu int, now, limit uint64) (uint64, bool) {
 	if tickStopped(cpu) {
 		return 0, false
 	}
-	t := stall.lastTick[cpu].Load()
+	t := percpu.PerCPU(stallCPUs, cpu).lastTick.Load()
 	return t, lasted(t, now, limit)
 }
 
 // cpuSoftLockup: the task the CPU's ticks interrupt has had preemption
 // off since.
 func cpuSoftLockup(cpu int, now, limit uint64) (uint64, bool) {
-	t := stall.preemptOff[cpu].Load()
+	t := percpu.PerCPU(stallCPUs, cpu).preemptOff.Load()
 	return t, lasted(t, now, limit)
 }
 
@@ -265,7 +271,7 @@ func reportStall(now uint64, f stallFinding) {
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
 		rq := cpuRQ(cpu)
 		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": last tick ").
-			U((now - min(now, stall.lastTick[cpu].Load())) / 1e6).S(" ms ago, curr pid ").
+			U((now - min(now, percpu.PerCPU(stallCPUs, cpu).lastTick.Load())) / 1e6).S(" ms ago, curr pid ").
 			I(int64(rq.curr.ptr().Pid)).S(", ").U(uint64(rq.nrRunning)).S(" queued:")
 		for q := rq.first(); q != nil; q = rq.next(q) {
 			m = m.S(" ").I(int64(q.Pid))
@@ -273,7 +279,7 @@ func reportStall(now uint64, f stallFinding) {
 		m.Emit()
 	}
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		stall.pending[cpu].Store(showAsked)
+		percpu.PerCPU(stallCPUs, cpu).pending.Store(showAsked)
 	}
 }
 
@@ -287,12 +293,12 @@ func reportStall(now uint64, f stallFinding) {
 // claimed and leaves at once).
 func showInterrupted(f *amd64.TrapFrame) bool {
 	cpu := percpu.RawSmpProcessorID()
-	if !stall.pending[cpu].CompareAndSwap(showAsked, showPrinting) {
+	if !percpu.PerCPU(stallCPUs, cpu).pending.CompareAndSwap(showAsked, showPrinting) {
 		return false
 	}
 	for !stall.printing.CompareAndSwap(false, true) {
 		if f.Vector != amd64.VecNMI {
-			stall.pending[cpu].Store(showAsked)
+			percpu.PerCPU(stallCPUs, cpu).pending.Store(showAsked)
 			return false
 		}
 		amd64.Pause()
@@ -306,7 +312,7 @@ func showInterrupted(f *amd64.TrapFrame) bool {
 	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
 	backtrace(uintptr(f.RBP), 16)
 	stall.printing.Store(false)
-	stall.pending[cpu].Store(showNone)
+	percpu.PerCPU(stallCPUs, cpu).pending.Store(showNone)
 	return true
 }
 
@@ -325,19 +331,19 @@ func finishStall() {
 	stall.finishTicks++
 	if stall.finishTicks == finishTicks/2 {
 		for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-			if stall.pending[cpu].Load() == showAsked {
+			if percpu.PerCPU(stallCPUs, cpu).pending.Load() == showAsked {
 				sendNMI(cpu)
 			}
 		}
 	}
 	for cpu := 0; cpu < OnlineCPUs() && stall.finishTicks < finishTicks; cpu++ {
-		if stall.pending[cpu].Load() != showNone {
+		if percpu.PerCPU(stallCPUs, cpu).pending.Load() != showNone {
 			return
 		}
 	}
 	stall.finishTicks = -1
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
-		if stall.pending[cpu].Load() != showNone {
+		if percpu.PerCPU(stallCPUs, cpu).pending.Load() != showNone {
 			Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" did not answer, not even an NMI").Emit()
 		}
 	}

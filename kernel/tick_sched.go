@@ -176,7 +176,7 @@ func tickNohzIdleEnter(rq *RunQueue) {
 	idle.tickExpires = t.expires
 	HRTimerStart(t, idle.start+nohzMaxDeferment)
 	hrtimerForceReprogram()
-	stall.preemptOff[cpu].Store(0)
+	percpu.PerCPU(stallCPUs, cpu).preemptOff.Store(0)
 	percpu.PerCPU(tickStoppedCPUs, cpu).stopped.Store(true)
 	idle.stopped = true
 	percpu.PerCPU(nohzStats, cpu).Stops++
@@ -207,7 +207,7 @@ func tickIrqEnter() {
 		idle.stopped = false
 		st.Restarts++
 		t := percpu.PerCPU(tickTimers, cpu)
-		stall.lastTick[cpu].Store(now) // the tick was stopped, not lost
+		percpu.PerCPU(stallCPUs, cpu).lastTick.Store(now) // the tick was stopped, not lost
 		percpu.PerCPU(tickStoppedCPUs, cpu).stopped.Store(false)
 		if t.expires > now {
 			// Woken before the deferred tick: back to the phase the
