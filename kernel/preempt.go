@@ -71,23 +71,10 @@ func InAtomic() bool { return PreemptCount()&^PREEMPT_ACTIVE != 0 }
 // scheduler), one of a CPU's IST stacks, where the NMI, #DF and #MC
 // handlers stay (arch/amd64/idt.go), or the boot stack that CPU 0's idle
 // task keeps. Either way the g is the kernel's stand-in, which has no P
-// for the runtime's procPin. Any context.
-func inKernelContext() bool { return !onGoroutineStack() }
-
-// onGoroutineStack reports whether the caller runs on a goroutine: one
-// comparison of the stack pointer with the runtime's address range,
-// without asking which task is current. It is amd64.OnGoroutineStack
-// (pin.go, where goroutine pinning lives and the range is explained),
-// written out again because preempt_disable() is the fast path: calling
-// that one through two levels of inlining costs the pair an instruction
-// (the inlining mark the compiler leaves for tracebacks).
-//
-//go:nosplit
-func onGoroutineStack() bool {
-	var probe byte
-	sp := uintptr(unsafe.Pointer(&probe))
-	return sp-amd64.UserBase < amd64.UserTop-amd64.UserBase
-}
+// for the runtime's procPin. One comparison of the stack pointer with the
+// runtime's address range (amd64.OnGoroutineStack, pin.go, where
+// goroutine pinning lives). Any context.
+func inKernelContext() bool { return !amd64.OnGoroutineStack() }
 
 // PreemptDisable makes the current task non-preemptible until the matching
 // PreemptEnable. It nests: n disables need n enables.
