@@ -260,3 +260,8 @@ func SetCurrentState(state int32) {
 func atomicStoreState(t *Task, s int32) {
 	(*atomicInt32)(unsafe.Pointer(&t.State)).Store(s)
 }
+
+// InSyscall returns the number of the system call t is in, or -1. Tests
+// use it to know that a sleeper sleeps in the call they made, and not in
+// the runtime's own futex on its way there.
+func (t *Task) InSyscall() int64 { return atomic.LoadInt64(&t.Signal.origAX) }

@@ -117,10 +117,14 @@ func TestEpollPwaitSigmask(t *testing.T) {
 		n := atomic.LoadUint64(&signals.RawCount)
 		sent := make(chan bool)
 		go func() {
-			waitAsleep(t, task)
-			for linux.PollWaiters() == 0 {
+			// Asleep in this thread's epoll_pwait: not in a runtime
+			// futex on the way there, where the signal would be
+			// taken at once (the runtime's own netpoller may be the
+			// poll waiter counted).
+			for task.InSyscall() != syscall.SYS_EPOLL_PWAIT || linux.PollWaiters() == 0 {
 				runtime.Gosched()
 			}
+			waitAsleep(t, task)
 			syscall.RawSyscall(syscall.SYS_TGKILL, uintptr(pid), uintptr(tid), uintptr(syscall.SIGUSR2))
 			early := atomic.LoadUint64(&signals.RawCount) != n
 			one := []byte{1, 0, 0, 0, 0, 0, 0, 0}

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"gopreempt/kernel"
+	"gopreempt/linux"
 	"gopreempt/signals"
 )
 
@@ -177,7 +178,7 @@ func TestFutexRestart(t *testing.T) {
 					t.Fatal("no task for the waiter")
 				}
 				defer kernel.PutTaskStruct(waiter)
-				waitAsleep(t, waiter)
+				waitInFutex(t, waiter, &word)
 				syscall.RawSyscall(syscall.SYS_TGKILL, uintptr(syscall.Getpid()), uintptr(tid), uintptr(syscall.SIGUSR2))
 				deadline := time.Now().Add(30 * time.Second)
 				for atomic.LoadUint64(&signals.RawCount) == n {
@@ -187,7 +188,7 @@ func TestFutexRestart(t *testing.T) {
 					time.Sleep(time.Millisecond)
 				}
 				if tc.flags&saRestart != 0 {
-					waitAsleep(t, waiter)
+					waitInFutex(t, waiter, &word)
 					select {
 					case e := <-done:
 						t.Fatalf("futex returned %v before the wake-up, want it restarted", e)
@@ -206,6 +207,22 @@ func TestFutexRestart(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// waitInFutex waits (bounded) until t sleeps in the test's own futex
+// wait on word: queued there and asleep. Asleep alone may be the
+// runtime's futex, on the way to the test's (a locked thread parked
+// while its goroutine is not running): a signal sent then ends that
+// sleep, and the test's wait then never sees one.
+func waitInFutex(tb testing.TB, t *kernel.Task, word *uint32) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for linux.FutexWaiters(uintptr(unsafe.Pointer(word))) != 1 || atomic.LoadInt32(&t.State) != kernel.TASK_INTERRUPTIBLE {
+		if time.Now().After(deadline) {
+			tb.Fatal("the waiter did not go to sleep on its futex within 30 s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
