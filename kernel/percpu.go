@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gopreempt/percpu"
+	"gopreempt/trace"
 )
 
 // The kernel's per-CPU block (percpu/static.go).
@@ -25,8 +26,9 @@ type kernelPerCPU struct {
 	stall       stallCPU       // stall.go
 }
 
-// perCPUBase is where the block begins: the kernel's is the lowest.
-const perCPUBase = percpu.StaticStart
+// perCPUBase is where the block begins: after the tracer's, on a cache
+// line of its own.
+const perCPUBase = (trace.PerCPUEnd + 63) &^ 63
 
 // The kernel's per-CPU variables.
 const (

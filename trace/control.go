@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 	"gopreempt/trace/format"
 )
 
@@ -146,10 +147,10 @@ func Running() bool { return running }
 // many were overwritten. Tracing must be stopped. Task context. For
 // tests, which read the trace in the kernel; the drain sends it out.
 func Records(cpu int) (recs []format.Record, lost uint64) {
-	if cpu < 0 || cpu >= MaxCPUs || rings[cpu].pages[0] == 0 {
+	if cpu < 0 || cpu >= MaxCPUs || percpu.PerCPU(rings, cpu).pages[0] == 0 {
 		return nil, 0
 	}
-	r := &rings[cpu]
+	r := percpu.PerCPU(rings, cpu)
 	first, end := r.span()
 	recs = make([]format.Record, 0, end-first)
 	for i := first; i < end; i++ {

@@ -6,6 +6,7 @@ import (
 	"github.com/usbarmory/tamago/soc/intel/uart"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/percpu"
 	"gopreempt/trace/format"
 )
 
@@ -82,7 +83,7 @@ func Drain() uint64 {
 	}
 	var total uint64
 	for cpu := 0; cpu < n; cpu++ {
-		r := &rings[cpu]
+		r := percpu.PerCPU(rings, cpu)
 		first, end := r.span()
 		if r.pages[0] == 0 {
 			first, end = 0, 0

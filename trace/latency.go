@@ -82,7 +82,6 @@ type latCPU struct {
 
 var (
 	latTracer LatencyTracer
-	latCPUs   [MaxCPUs]latCPU
 	latMax    LatencyMax
 	latBusy   uint32
 )
@@ -101,7 +100,9 @@ func SetCurrentPid(fn func() int32) { currentPid = fn }
 func SetLatencyTracer(t LatencyTracer) {
 	latTracer = t
 	latMax = LatencyMax{}
-	latCPUs = [MaxCPUs]latCPU{}
+	for cpu := 0; cpu < MaxCPUs; cpu++ {
+		*percpu.PerCPU(latCPUs, cpu) = latCPU{}
+	}
 	switch t {
 	case IRQsOffTracer:
 		selected |= IRQ
@@ -151,7 +152,7 @@ func latencyEdge(edge int, off bool, pc uint64, pid int32) {
 	amd64.Cli()
 	cpu := percpu.RawSmpProcessorID()
 	if cpu < MaxCPUs {
-		c := &latCPUs[cpu]
+		c := percpu.PerCPU(latCPUs, cpu)
 		if edge == edgeIRQ && off && c.irqsOff {
 			// Interrupts were on after all: something turned them
 			// back on without a hook (a raw lock, schedule()).
@@ -172,7 +173,7 @@ func latencyEdge(edge int, off bool, pc uint64, pid int32) {
 		switch {
 		case !before && after:
 			c.start, c.startPC, c.startPid = now, pc, pid
-			c.startIdx = atomic.LoadUint64(&rings[cpu].head) - 1 // the edge's own record
+			c.startIdx = atomic.LoadUint64(&percpu.PerCPU(rings, cpu).head) - 1 // the edge's own record
 		case before && !after:
 			noteLatency(int(cpu), c.startPid, c.start, now, c.startPC, pc, c.startIdx)
 		}
@@ -191,12 +192,12 @@ func latencyWakeup(pid int32, target int) {
 	if latTracer != WakeupTracer || target < 0 || target >= MaxCPUs || pid <= 0 {
 		return
 	}
-	c := &latCPUs[target]
+	c := percpu.PerCPU(latCPUs, target)
 	if !atomic.CompareAndSwapInt32(&c.wakeState, 0, -1) {
 		return
 	}
 	c.wakeTSC = amd64.Rdtsc()
-	c.wakeIdx = atomic.LoadUint64(&rings[target].head)
+	c.wakeIdx = atomic.LoadUint64(&percpu.PerCPU(rings, target).head)
 	atomic.StoreInt32(&c.wakeState, pid)
 }
 
@@ -209,7 +210,7 @@ func latencySwitch(next int32) {
 	if cpu >= MaxCPUs {
 		return
 	}
-	c := &latCPUs[cpu]
+	c := percpu.PerCPU(latCPUs, cpu)
 	if atomic.LoadInt32(&c.wakeState) != next || next <= 0 {
 		return
 	}
@@ -229,7 +230,7 @@ func noteLatency(cpu int, pid int32, start, end, startPC, endPC, from uint64) {
 		return
 	}
 	if d > latMax.TSC {
-		r := &rings[cpu]
+		r := percpu.PerCPU(rings, cpu)
 		to := atomic.LoadUint64(&r.head)
 		first := from
 		if to-first > MaxLatencyRecords {

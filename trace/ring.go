@@ -27,16 +27,16 @@ const (
 )
 
 // MaxCPUs bounds the CPU numbers the tracer keeps rings for.
-const MaxCPUs = 64
+const MaxCPUs = percpu.MaxCPUs
 
 type ring struct {
 	pages [RingPages]uintptr // virtual addresses of the frames; 0: not allocated
 	head  uint64             // records written since Start
 	busy  uint32             // inside a write (read by Stop on other CPUs)
-	_     [44]byte           // keep CPUs' hot words on their own cache lines
 }
 
-var rings [MaxCPUs]ring
+// Each CPU's ring is a per-CPU variable, rings (percpu.go): this CPU's
+// is GS-relative, another CPU's (Stop, the drain) per_cpu.
 
 // slot returns record i's place in r.
 //
@@ -50,7 +50,7 @@ func (r *ring) slot(i uint64) *format.Record {
 // reports false if memory ran out.
 func allocRings(n int) bool {
 	for cpu := 0; cpu < n && cpu < MaxCPUs; cpu++ {
-		r := &rings[cpu]
+		r := percpu.PerCPU(rings, cpu)
 		for i := range r.pages {
 			if r.pages[i] != 0 {
 				continue
@@ -73,7 +73,7 @@ func emit(typ format.Type, a uint32, b, c uint64) {
 	amd64.Cli()
 	cpu := percpu.RawSmpProcessorID()
 	if cpu < MaxCPUs {
-		r := &rings[cpu]
+		r := percpu.PerCPU(rings, cpu)
 		if r.pages[0] != 0 {
 			atomic.StoreUint32(&r.busy, 1)
 			i := r.head
@@ -97,15 +97,15 @@ func emit(typ format.Type, a uint32, b, c uint64) {
 
 // reset empties every ring. Tracing must be stopped.
 func reset() {
-	for i := range rings {
-		rings[i].head = 0
+	for i := 0; i < MaxCPUs; i++ {
+		percpu.PerCPU(rings, i).head = 0
 	}
 }
 
 // waitQuiet waits until no CPU is inside emit.
 func waitQuiet() {
-	for i := range rings {
-		for atomic.LoadUint32(&rings[i].busy) != 0 {
+	for i := 0; i < MaxCPUs; i++ {
+		for atomic.LoadUint32(&percpu.PerCPU(rings, i).busy) != 0 {
 			amd64.Pause()
 		}
 	}
