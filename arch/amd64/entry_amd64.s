@@ -31,6 +31,29 @@
 // RDFSBASE_AX reads IA32_FS_BASE into AX. Clobbers CX, DX.
 #define RDFSBASE_AX MOVL $MSR_FS_BASE, CX; RDMSR; SHLQ $32, DX; ORQ DX, AX
 
+// LOAD_SYSCALL_FP loads the part of the x87/SSE state that the lean
+// system-call entry saved (MXCSR and XMM0-15, in their places in the
+// FXSAVE image at the frame's bottom): syscallReturn and trapReturn's
+// way back for a frame marked TF_FPUPARTIAL.
+#define LOAD_SYSCALL_FP \
+	LDMXCSR TF_MXCSR(SP); \
+	MOVUPS (TF_XMM+0*16)(SP), X0; \
+	MOVUPS (TF_XMM+1*16)(SP), X1; \
+	MOVUPS (TF_XMM+2*16)(SP), X2; \
+	MOVUPS (TF_XMM+3*16)(SP), X3; \
+	MOVUPS (TF_XMM+4*16)(SP), X4; \
+	MOVUPS (TF_XMM+5*16)(SP), X5; \
+	MOVUPS (TF_XMM+6*16)(SP), X6; \
+	MOVUPS (TF_XMM+7*16)(SP), X7; \
+	MOVUPS (TF_XMM+8*16)(SP), X8; \
+	MOVUPS (TF_XMM+9*16)(SP), X9; \
+	MOVUPS (TF_XMM+10*16)(SP), X10; \
+	MOVUPS (TF_XMM+11*16)(SP), X11; \
+	MOVUPS (TF_XMM+12*16)(SP), X12; \
+	MOVUPS (TF_XMM+13*16)(SP), X13; \
+	MOVUPS (TF_XMM+14*16)(SP), X14; \
+	MOVUPS (TF_XMM+15*16)(SP), X15
+
 // trapCommon is entered from a vector stub, on the vector's IST stack,
 // with 0(SP)=vector 8=error code 16=RIP 24=CS 32=RFLAGS 40=RSP 48=SS.
 //
@@ -201,23 +224,7 @@ TEXT ·syscallReturn(SB),NOSPLIT|NOFRAME,$0
 	CLI
 	CMPQ	TF_FPUPARTIAL(SP), $0
 	JEQ	fxrstor
-	LDMXCSR	TF_MXCSR(SP)
-	MOVUPS	(TF_XMM+0*16)(SP), X0
-	MOVUPS	(TF_XMM+1*16)(SP), X1
-	MOVUPS	(TF_XMM+2*16)(SP), X2
-	MOVUPS	(TF_XMM+3*16)(SP), X3
-	MOVUPS	(TF_XMM+4*16)(SP), X4
-	MOVUPS	(TF_XMM+5*16)(SP), X5
-	MOVUPS	(TF_XMM+6*16)(SP), X6
-	MOVUPS	(TF_XMM+7*16)(SP), X7
-	MOVUPS	(TF_XMM+8*16)(SP), X8
-	MOVUPS	(TF_XMM+9*16)(SP), X9
-	MOVUPS	(TF_XMM+10*16)(SP), X10
-	MOVUPS	(TF_XMM+11*16)(SP), X11
-	MOVUPS	(TF_XMM+12*16)(SP), X12
-	MOVUPS	(TF_XMM+13*16)(SP), X13
-	MOVUPS	(TF_XMM+14*16)(SP), X14
-	MOVUPS	(TF_XMM+15*16)(SP), X15
+	LOAD_SYSCALL_FP
 	JMP	fs
 fxrstor:
 	FXRSTOR64	(SP)
@@ -328,23 +335,7 @@ TEXT ·trapReturn(SB),NOSPLIT|NOFRAME,$0
 	FXRSTOR64	(SP)
 	JMP	fs
 partial:
-	LDMXCSR	TF_MXCSR(SP)
-	MOVUPS	(TF_XMM+0*16)(SP), X0
-	MOVUPS	(TF_XMM+1*16)(SP), X1
-	MOVUPS	(TF_XMM+2*16)(SP), X2
-	MOVUPS	(TF_XMM+3*16)(SP), X3
-	MOVUPS	(TF_XMM+4*16)(SP), X4
-	MOVUPS	(TF_XMM+5*16)(SP), X5
-	MOVUPS	(TF_XMM+6*16)(SP), X6
-	MOVUPS	(TF_XMM+7*16)(SP), X7
-	MOVUPS	(TF_XMM+8*16)(SP), X8
-	MOVUPS	(TF_XMM+9*16)(SP), X9
-	MOVUPS	(TF_XMM+10*16)(SP), X10
-	MOVUPS	(TF_XMM+11*16)(SP), X11
-	MOVUPS	(TF_XMM+12*16)(SP), X12
-	MOVUPS	(TF_XMM+13*16)(SP), X13
-	MOVUPS	(TF_XMM+14*16)(SP), X14
-	MOVUPS	(TF_XMM+15*16)(SP), X15
+	LOAD_SYSCALL_FP
 fs:
 	// In kernel context FS is the current task's kernel context (this
 	// file's rule): write the frame's only if it differs.
