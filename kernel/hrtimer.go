@@ -154,8 +154,16 @@ func (t *HRTimer) Expires() uint64 { return t.expires }
 // a callback that returns HRTIMER_RESTART.
 func (t *HRTimer) SetExpires(ns uint64) { t.expires = ns }
 
-// Active reports whether the timer is queued (hrtimer_is_queued).
-func (t *HRTimer) Active() bool { return t.armed }
+// Active reports whether the timer is queued or its callback runs now
+// (hrtimer_active). Both change under its base's lock, so a periodic
+// timer between its dequeue and its callback's re-arm, on another CPU,
+// is seen as active throughout, as Linux's seqcount read sees it.
+func (t *HRTimer) Active() bool {
+	b, fl := t.lockBase()
+	active := t.armed || b.running == t.addr()
+	b.lock.Unlock(fl)
+	return active
+}
 
 // enqueue links t in by expiry, after timers that expire at the same
 // time. It reports whether t is now the first. b.lock is held.

@@ -303,8 +303,11 @@ func (pt *posixTimer) disarmLocked(fl *uint64, id int32) bool {
 	return true
 }
 
-// remainingOf is what is left of pt now (Linux reports a timer whose
-// expiry passed but whose callback has not run as 1 ns left).
+// remainingOf is what is left of pt now: 0 only for a disarmed timer.
+// An armed one whose expiry has passed (its callback has not run yet, or
+// runs now on another CPU before re-arming it) is reported as 1 ns left,
+// as Linux's itimer_get_remaining and common_timer_get do: 0 would say
+// disarmed. The table is locked.
 func (pt *posixTimer) remainingOf(now uint64) uint64 {
 	if !pt.timer.Active() {
 		return 0

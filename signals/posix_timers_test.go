@@ -158,6 +158,12 @@ func TestItimerReal(t *testing.T) {
 		if _, _, e := syscall.RawSyscall(sysSetitimer, itimerReal, uintptr(unsafe.Pointer(&period)), 0); e != 0 {
 			t.Fatalf("setitimer: %v", e)
 		}
+		// However this test ends: a 2 ms timer left running would be
+		// counted by the tests after it.
+		defer func() {
+			var zero itimerval
+			syscall.RawSyscall(sysSetitimer, itimerReal, uintptr(unsafe.Pointer(&zero)), 0)
+		}()
 		waitFor(t, "3 SIGALRMs", func() bool { return rawCount()-c0 >= 3 })
 		if signals.RawSig != uint64(syscall.SIGALRM) || signals.RawCode != siKernel {
 			t.Fatalf("signal %d code %#x, want SIGALRM SI_KERNEL", signals.RawSig, signals.RawCode)
