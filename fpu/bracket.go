@@ -176,9 +176,11 @@ const (
 // handler means that the code it interrupted holds live YMM state the
 // handler would destroy (irq_fpu_usable()). Code that may run in
 // interrupt context checks it and falls back to a non-SIMD path.
+// Tests use it; so may a handler that wants the FPU (irq_fpu_usable).
 func IrqFPUUsable() bool { return thisCPU().depth == 0 }
 
 // InBracket reports whether the calling CPU is inside a bracket.
+// For tests and debug checks outside this package.
 func InBracket() bool { return thisCPU().depth != 0 }
 
 // badBegin reports a KernelFPUBegin where IrqFPUUsable is false, saying

@@ -30,6 +30,7 @@ var features Features
 var bracketYMM bool
 
 // Detected returns what Detect found.
+// For tests, which print and check what was found.
 func Detected() Features { return features }
 
 // HasAVX2 reports whether the CPU can run the AVX2 routines of this

@@ -112,6 +112,7 @@ type HRTimerStats struct {
 }
 
 // HRTimerStatsOf returns a copy of CPU cpu's timer statistics.
+// For tests and reports.
 func HRTimerStatsOf(cpu int) HRTimerStats { return percpu.PerCPU(hrtimerBases, cpu).stats }
 
 // hrtimerOfNode is container_of(node, struct hrtimer, node).
@@ -152,6 +153,7 @@ func (t *HRTimer) Expires() uint64 { return t.expires }
 
 // SetExpires sets the expiry without queueing (hrtimer_set_expires), for
 // a callback that returns HRTIMER_RESTART.
+// No kernel timer uses it yet; tests do, as a callback would.
 func (t *HRTimer) SetExpires(ns uint64) { t.expires = ns }
 
 // Active reports whether the timer is queued or its callback runs now
@@ -255,9 +257,6 @@ func HRTimerStart(t *HRTimer, expires uint64) {
 	b.lock.Unlock(bfl)
 	amd64.IrqRestore(fl)
 }
-
-// HRTimerStartRange is hrtimer_start with a relative expiry: ns from now.
-func HRTimerStartRange(t *HRTimer, ns uint64) { HRTimerStart(t, Nanotime()+ns) }
 
 // HRTimerTryToCancel takes t off its queue if it is queued
 // (hrtimer_try_to_cancel): 1 if it was, 0 if it was not, -1 if its

@@ -40,7 +40,7 @@ const (
 	HARDIRQ_SHIFT = SOFTIRQ_SHIFT + SOFTIRQ_BITS
 
 	PREEMPT_OFFSET = 1 << PREEMPT_SHIFT
-	SOFTIRQ_OFFSET = 1 << SOFTIRQ_SHIFT
+	SOFTIRQ_OFFSET = 1 << SOFTIRQ_SHIFT // the layout is Linux's; no softirq runs here
 	HARDIRQ_OFFSET = 1 << HARDIRQ_SHIFT
 
 	PREEMPT_MASK = (1<<PREEMPT_BITS - 1) << PREEMPT_SHIFT // 0x000000ff
@@ -60,10 +60,12 @@ func hardirqCount() uint32 { return PreemptCount() & HARDIRQ_MASK }
 func InIRQ() bool { return hardirqCount() != 0 }
 
 // InInterrupt reports whether we are in interrupt context (hard or soft).
+// Part of the API taught (in_interrupt); tests call it.
 func InInterrupt() bool { return PreemptCount()&(HARDIRQ_MASK|SOFTIRQ_MASK) != 0 }
 
 // InAtomic reports whether the current code must not sleep: any preempt,
 // softirq or hardirq depth (PREEMPT_ACTIVE does not count).
+// Part of the API taught (in_atomic); tests call it.
 func InAtomic() bool { return PreemptCount()&^PREEMPT_ACTIVE != 0 }
 
 // inKernelContext reports whether the caller runs on a kernel stack rather
@@ -137,6 +139,7 @@ func mLocks() int32
 
 // PreemptCheckResched preempts the current task now if a reschedule is
 // pending and nothing forbids it.
+// Part of the API taught (preempt_check_resched); tests call it.
 func PreemptCheckResched() {
 	if NeedResched() {
 		PreemptSchedule()

@@ -30,12 +30,14 @@ func SmpProcessorID() int {
 
 // GetCPU disables preemption and returns the CPU number; it stays valid
 // until PutCPU (get_cpu).
+// Part of the API taught; the kernel itself uses get_cpu_var, tests and the benchmarks use this.
 func GetCPU() int {
 	PreemptDisable()
 	return percpu.RawSmpProcessorID()
 }
 
 // PutCPU ends a GetCPU section (put_cpu).
+// See GetCPU.
 func PutCPU() { PreemptEnable() }
 
 // GetCPUVar disables preemption and returns this CPU's instance of v

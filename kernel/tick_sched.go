@@ -126,6 +126,7 @@ type NohzStats struct {
 // NohzStatsOf returns a copy of CPU cpu's NO_HZ statistics; IdleNs
 // includes the halt in progress, if any (read without a lock: a
 // statistic).
+// For tests and reports.
 func NohzStatsOf(cpu int) NohzStats {
 	st := *percpu.PerCPU(nohzStats, cpu)
 	if start := atomic.LoadUint64(&percpu.PerCPU(nohzIdles, cpu).start); start != 0 {

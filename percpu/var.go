@@ -102,9 +102,11 @@ func DefineCounter() Counter { return Define[uint64]() }
 func ThisCPUInc(c Counter) { thisCPUAdd(uintptr(c), 1) }
 
 // ThisCPUAdd adds n to this CPU's instance (this_cpu_add).
+// Part of the this_cpu API taught; tests use it.
 func ThisCPUAdd(c Counter, n uint64) { thisCPUAdd(uintptr(c), n) }
 
 // ThisCPURead reads this CPU's instance (this_cpu_read).
+// Part of the this_cpu API taught; tests use it.
 func ThisCPURead(c Counter) uint64 { return thisCPURead(uintptr(c)) }
 
 // Sum adds the instances of every CPU there can be

@@ -97,6 +97,7 @@ func SetCurrentPid(fn func() int32) { currentPid = fn }
 // SetLatencyTracer chooses the latency tracer and forgets the longest
 // section seen so far; the classes it needs are added to the selection.
 // Call it while tracing is stopped.
+// The kernel API for a latency tracer: tests (kernel/trace_test.go) and programs built on the kernel call it.
 func SetLatencyTracer(t LatencyTracer) {
 	latTracer = t
 	latMax = LatencyMax{}
@@ -117,6 +118,7 @@ func SetLatencyTracer(t LatencyTracer) {
 
 // MaxLatency returns the longest section the chosen tracer has seen.
 // Tracing must be stopped. Task context.
+// See SetLatencyTracer.
 func MaxLatency() LatencyMax {
 	m := latMax
 	m.Records = append([]format.Record(nil), latMax.records[:latMax.n]...)

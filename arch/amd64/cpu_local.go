@@ -39,7 +39,9 @@ func SetCurrent(tc *TaskContext)
 func SwitchTo(prev, next *TaskContext)
 func CallOnKernelStack(fn func())
 
-// MSRs for the segment bases (SDM Vol. 4, table 2-2).
+// MSRs for the segment bases (SDM Vol. 4, table 2-2). The kernel never
+// swaps GS (SWAPGS): ring 0 only, its GS is always the per-CPU area, so
+// MSR_KERNEL_GS_BASE is named for the reader of the table, unused.
 const (
 	MSR_FS_BASE        = 0xC0000100
 	MSR_GS_BASE        = 0xC0000101
