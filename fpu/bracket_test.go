@@ -11,7 +11,6 @@ import (
 	"gopreempt/fpu"
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
-	"gopreempt/trace"
 )
 
 func TestNestedBeginIsReported(t *testing.T) {
@@ -125,13 +124,10 @@ func TestIrqFPUUsable(t *testing.T) {
 // The longest preempt-off section is timed only while the preempt class
 // is traced, so the test traces it.
 func TestNoPreemptionInsideBracket(t *testing.T) {
-	old := trace.Enabled()
-	trace.Enable(trace.Preempt)
-	trace.Start()
-	defer func() {
-		trace.Stop()
-		trace.Enable(old)
-	}()
+	ktest.WithPreemptTraced(func() { testNoPreemptionInsideBracket(t) })
+}
+
+func testNoPreemptionInsideBracket(t *testing.T) {
 	ktest.WithModel(kernel.PreemptFull, func() {
 		var rounds atomic.Uint64
 		busy := kernel.KthreadRun("busy", func(k *kernel.Kthread) {

@@ -11,7 +11,6 @@ import (
 	"gopreempt/arch/amd64"
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
-	"gopreempt/trace"
 )
 
 func TestPreemptNesting(t *testing.T) {
@@ -84,7 +83,7 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 	for _, m := range []kernel.PreemptModel{kernel.PreemptNone, kernel.PreemptVoluntary, kernel.PreemptFull} {
 		ktest.WithModel(m, func() {
 			var r spinRound
-			withPreemptOffTimed(func() {
+			ktest.WithPreemptTraced(func() {
 				r = spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
 			})
 			if r.progress != 0 { // both bound to CPU 0
@@ -117,19 +116,6 @@ func TestPreemptDisabledSpinIsNotPreempted(t *testing.T) {
 			}
 		})
 	}
-}
-
-// withPreemptOffTimed runs fn with the preempt class traced: only then
-// are preempt-off sections timed for the MaxPreemptOff statistic.
-func withPreemptOffTimed(fn func()) {
-	old := trace.Enabled()
-	trace.Enable(trace.Preempt)
-	trace.Start()
-	defer func() {
-		trace.Stop()
-		trace.Enable(old)
-	}()
-	fn()
 }
 
 func TestEnableNoReschedLeavesNeedResched(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gopreempt/kernel"
+	"gopreempt/trace"
 )
 
 // Helpers that the kernel-mode tests of several packages share. They run
@@ -40,5 +41,19 @@ func WithModel(m kernel.PreemptModel, fn func()) {
 	old := kernel.Model
 	kernel.Model = m
 	defer func() { kernel.Model = old }()
+	fn()
+}
+
+// WithPreemptTraced runs fn with the tracer's preempt class on: only then
+// are preempt-off sections timed for the MaxPreemptOff statistic
+// (docs/preemption.md). The selection before is put back after.
+func WithPreemptTraced(fn func()) {
+	old := trace.Enabled()
+	trace.Enable(trace.Preempt)
+	trace.Start()
+	defer func() {
+		trace.Stop()
+		trace.Enable(old)
+	}()
 	fn()
 }
