@@ -30,7 +30,8 @@ const (
 	BugFPU            // kernel_fpu_begin/end misuse
 	BugAVX            // AVX outside kernel_fpu_begin/end
 	BugSpinlockRecursion
-	BugUnbalancedExit // the program exited with preemption disabled
+	BugUnbalancedExit    // the program exited with preemption disabled
+	BugSyscallFromKernel // SYSCALL from kernel context (syscall_from_kernel.go)
 	numBugKinds
 )
 
@@ -47,6 +48,7 @@ var bugNames = [numBugKinds]string{
 	"AVX instruction outside kernel_fpu_begin/end",
 	"spinlock recursion",
 	"program exited with preemption disabled",
+	"system call from kernel context",
 }
 
 var bugCounts [numBugKinds]atomic.Uint64

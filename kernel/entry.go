@@ -71,22 +71,19 @@ func HandleTrap(f *amd64.TrapFrame) {
 	case f.Vector < 32:
 		handleException(f)
 		irqentryExit(f, fromException)
+	case f.Vector > amd64.VecSyscall:
+		syscallFromKernel(f) // the entry code found kernel code making one; no return
 	default:
 		handleIRQ(f)
 		irqentryExit(f, fromIRQ)
 	}
 }
 
-// doSyscall runs the system call in f with interrupts on.
+// doSyscall runs the system call in f with interrupts on. Its caller was
+// goroutine code: one from kernel code never gets here (the entry code
+// marks its frame, syscall_from_kernel.go).
 func doSyscall(f *amd64.TrapFrame) {
 	t := Current()
-	if t.OnKernelStack(uintptr(f.RSP)) {
-		// SYSCALL does not switch stacks and syscallEntry builds
-		// the frame at the top of the kernel stack, which the
-		// kernel code that made the call is already using: its
-		// frames there are gone. Only a kernel bug gets here.
-		oops(f, "system call from kernel context (its frame overwrote the top of the kernel stack)")
-	}
 	t.Signal.origAX = int64(f.RAX)
 	trace.SyscallEnter(t.Pid, f.RAX)
 	amd64.Sti()

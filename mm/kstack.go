@@ -1,5 +1,7 @@
 package mm
 
+import "gopreempt/arch/amd64"
+
 // Kernel stacks. Every task has one, for the code it runs in kernel
 // context (system calls, interrupts, exceptions, the scheduler). They are
 // in a region of their own, top-level slot 510 of the page tables, each
@@ -15,8 +17,8 @@ package mm
 
 const (
 	KStackBase = 0xffff_ff00_0000_0000
-	KStackSize = 64 << 10
-	kstackSlot = 2 * KStackSize // guard below, stack above
+	KStackSize = amd64.KStackSize // the SYSCALL entry relies on it
+	kstackSlot = 2 * KStackSize   // guard below, stack above
 	maxKStacks = 4096
 )
 

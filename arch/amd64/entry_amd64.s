@@ -23,6 +23,17 @@
 #define TF_FPUPARTIAL 520
 #define TF_GPRS 528
 #define TF_VECTOR 648
+#define TF_ERRCODE 656
+// The stand-in g (kernel_g.go): a task's KernelFS points at it.
+#define G_STACKLO 0
+#define G_STACKGUARD0 16
+#define STACK_GUARD 4096
+// Frame vectors the entry code sets when it finds kernel code where it
+// must not be (idt.go).
+#define VEC_SYSCALL_FROM_KERNEL 0x101
+#define VEC_STANDIN_OVERWRITTEN 0x102
+// The size of every task's kernel stack (KStackSize).
+#define KSTACK_SIZE 0x10000
 
 #define MSR_FS_BASE 0xC0000100
 
@@ -131,10 +142,33 @@ stay:
 // base is read and written with RDFSBASE/WRFSBASE where CR4.FSGSBASE is
 // on (an inline move under TCG, where WRMSR is a helper call that ends
 // the translation block).
+//
+// A SYSCALL from kernel context is a kernel bug, and the entry must not
+// make it worse before the kernel can say so (docs/syscall.md, "Who may
+// make a system call"). Kernel code on this task's kernel stack is using
+// its top, where a frame normally goes: the frame goes below the caller's
+// RSP instead, as trapCommon nests an interrupt, and the caller's frames
+// survive for the report. And whatever the stack, the caller's FS base is
+// then the task's kernel context: the frame is marked
+// VEC_SYSCALL_FROM_KERNEL, and the stand-in g's stack guard is put back
+// as KernelContext.Init set it, in case the caller was the Go runtime's
+// entersyscall, which writes stackPreempt there: every Go prologue would
+// then call morestack ("morestack on g0") before the kernel could report
+// anything.
 TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	SP, CPU_SCRATCH(GS)	// IF is off: nothing else uses the slot now
 	MOVQ	CPU_CURRENT(GS), SP
 	MOVQ	TC_KSTACKHI(SP), SP
+	// Unsigned hi - RSP < KSTACK_SIZE: the caller is on this kernel stack.
+	SUBQ	CPU_SCRATCH(GS), SP
+	CMPQ	SP, $KSTACK_SIZE
+	JCS	onkstack
+	ADDQ	CPU_SCRATCH(GS), SP	// back to the top of the kernel stack
+	JMP	build
+onkstack:
+	MOVQ	CPU_SCRATCH(GS), SP
+	SUBQ	$128, SP		// below anything a leaf may keep under its SP
+build:
 	ANDQ	$~15, SP
 	PUSHQ	$0x10			// SS
 	PUSHQ	CPU_SCRATCH(GS)		// RSP
@@ -167,6 +201,8 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	SUBQ	$512, SP
 	MOVQ	CPU_CURRENT(GS), BX
 	MOVQ	TC_KERNELFS(BX), AX
+	CMPQ	AX, TF_FSBASE(SP)
+	JEQ	fromkernel
 	WRFSBASEQ	AX
 	JMP	sse
 rdmsr:
@@ -175,7 +211,16 @@ rdmsr:
 	SUBQ	$512, SP
 	MOVQ	CPU_CURRENT(GS), BX
 	MOVQ	TC_KERNELFS(BX), AX
+	CMPQ	AX, TF_FSBASE(SP)
+	JEQ	fromkernel
 	WRFSBASE_AX
+	JMP	sse
+fromkernel:
+	// FS is the kernel context already. AX is the stand-in g.
+	MOVQ	$VEC_SYSCALL_FROM_KERNEL, TF_VECTOR(SP)
+	MOVQ	G_STACKLO(AX), DX
+	ADDQ	$STACK_GUARD, DX
+	MOVQ	DX, G_STACKGUARD0(AX)
 sse:
 	STMXCSR	TF_MXCSR(SP)
 	MOVUPS	X0, (TF_XMM+0*16)(SP)
@@ -309,8 +354,24 @@ TEXT buildFrame<>(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CPU_CURRENT(GS), BX
 	MOVQ	TC_KERNELFS(BX), AX
 	CMPQ	AX, TF_FSBASE(SP)
-	JEQ	fsdone
+	JEQ	inkernel
 	WRFSBASE_AX
+	JMP	fsdone
+inkernel:
+	// Kernel code was interrupted, on the stand-in g at AX. Its stack
+	// guard is as KernelContext.Init set it, unless the Go runtime's
+	// entersyscall ran on it (syscall.Syscall in kernel context), which
+	// stores stackPreempt there: then every Go prologue from here on
+	// would call morestack ("morestack on g0"). Put it back and mark the
+	// frame, keeping the vector that found it in the error-code word.
+	MOVQ	G_STACKLO(AX), CX
+	ADDQ	$STACK_GUARD, CX
+	CMPQ	CX, G_STACKGUARD0(AX)
+	JEQ	fsdone
+	MOVQ	CX, G_STACKGUARD0(AX)
+	MOVQ	TF_VECTOR(SP), CX
+	MOVQ	CX, TF_ERRCODE(SP)
+	MOVQ	$VEC_STANDIN_OVERWRITTEN, TF_VECTOR(SP)
 fsdone:
 	// A frame-pointer record for backtraces: BP chains to the interrupted
 	// BP through the saved RBP slot, with the interrupted RIP above it.

@@ -52,7 +52,21 @@ const (
 	// VecSyscall is not an IDT vector: the SYSCALL entry stores it in the
 	// frame so that one Go dispatcher serves both paths.
 	VecSyscall = 0x100
+
+	// Nor are these: the entry code puts them in a frame in place of the
+	// vector when it finds kernel code where it must not be
+	// (entry_amd64.s). VecSyscallFromKernel: a SYSCALL whose caller was
+	// in kernel context. VecStandInOverwritten: an interrupt or exception
+	// in kernel context found the task's stand-in g with its stack guard
+	// overwritten, the Go runtime's entersyscall's doing; the frame's
+	// ErrorCode is then the vector that found it.
+	VecSyscallFromKernel  = 0x101
+	VecStandInOverwritten = 0x102
 )
+
+// KStackSize is the size of every task's kernel stack (mm allocates them
+// with it): syscallEntry tests for a caller on it with this constant.
+const KStackSize = 64 << 10
 
 // vectorStubSize is the size of each slot of the stub table in
 // vectors_amd64.s: vector v's stub is at vectorStubs + v*vectorStubSize.
@@ -150,6 +164,10 @@ func VectorName(v uint64) string {
 		return "control protection (#CP)"
 	case VecSyscall:
 		return "system call"
+	case VecSyscallFromKernel:
+		return "system call from kernel context"
+	case VecStandInOverwritten:
+		return "kernel entry with the stand-in g's stack guard overwritten"
 	}
 	if v < 32 {
 		return "reserved exception"
