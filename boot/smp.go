@@ -205,12 +205,19 @@ func startAP(cpu int, id uint8) (ok, stop bool) {
 	st := &apState[id]
 	st.Store(apStarting) // an atomic store: the writes above are visible first
 
+	// Each send with interrupts off, as the device expects (dev/lapic).
+	fl := kernel.LocalIrqSave()
 	lapic.SendInit(uint32(id))
+	kernel.LocalIrqRestore(fl)
 	delay(initDelay)
+	fl = kernel.LocalIrqSave()
 	lapic.SendStartup(uint32(id), sipiVector)
+	kernel.LocalIrqRestore(fl)
 	delay(sipiDelay)
 	if st.Load() == apStarting {
+		fl = kernel.LocalIrqSave()
 		lapic.SendStartup(uint32(id), sipiVector)
+		kernel.LocalIrqRestore(fl)
 	}
 
 	start := kernel.Nanotime()

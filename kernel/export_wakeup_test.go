@@ -8,3 +8,7 @@ func CPURunsIdle(cpu int) bool {
 	c := cpuRQ(cpu).curr.ptr()
 	return c != nil && c.kind == taskIdle
 }
+
+// SmpSendReschedule sends CPU cpu a reschedule IPI (smp_ipi.go), for
+// the tracer's test of the send's interrupts-off section.
+var SmpSendReschedule = smpSendReschedule

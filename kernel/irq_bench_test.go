@@ -23,7 +23,9 @@ func BenchmarkTimerInterruptPath(b *testing.B) {
 	start := atomic.LoadUint64(count)
 	for i := 0; i < b.N; i++ {
 		c := atomic.LoadUint64(count)
+		fl := amd64.IrqSave() // the device sends with interrupts off
 		lapic.SendIPISelf(amd64.VecTimer)
+		amd64.IrqRestore(fl)
 		for atomic.LoadUint64(count) == c {
 		}
 	}

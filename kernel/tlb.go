@@ -4,8 +4,6 @@ import (
 	"sync/atomic"
 
 	"gopreempt/arch/amd64"
-	"gopreempt/dev/lapic"
-	"gopreempt/trace"
 )
 
 // TLB shootdown. A CPU caches translations in its TLB, and INVLPG only
@@ -57,8 +55,7 @@ func FlushTLBAll() {
 		amd64.Pause()
 	}
 	tlb.acks.Store(0)
-	trace.IPISend(amd64.VecTLB, -1) // -1: all but this CPU
-	lapic.SendIPIAllButSelf(amd64.VecTLB)
+	sendIPIAllButSelf(amd64.VecTLB)
 	for tlb.acks.Load() < int32(n-1) {
 		amd64.Pause()
 	}

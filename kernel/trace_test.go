@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gopreempt/arch/amd64"
+	"gopreempt/dev/lapic"
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 	"gopreempt/trace"
@@ -550,4 +551,44 @@ func TestWakeupTracer(t *testing.T) {
 		t.Errorf("the section does not end with pid %d's switch-in on CPU %d: %+v", m.Pid, m.CPU, last)
 	}
 	checkReport(t, report, "wakeup")
+}
+
+// An IPI send is an interrupts-off section of the kernel's own
+// (local_irq_save in smp_ipi.go, around the device's send), so the
+// irqsoff latency tracer sees it: its IPISend record comes right after
+// an IRQsOff edge and right before an IRQsOn edge on the sending CPU,
+// the edges the tracer's sections are made of (trace.IRQsOff, IRQsOn).
+// Sends the kernel makes from interrupt handlers, where interrupts are
+// off already, have no edges of their own; so the test counts the sends
+// inside a section of their own, at least the kthread's. The device
+// counts sends made with interrupts on, which must stay none.
+func TestTraceIPISendIsIRQsOffSection(t *testing.T) {
+	const sends = 20
+	target := kernel.OnlineCPUs() - 1 // itself on one CPU
+	before := lapic.SendsWithInterruptsOn()
+	cpus := traced(t, trace.IRQ, func() {
+		ktest.InKthread(t, "ipisender", func(k *kernel.Kthread) {
+			for i := 0; i < sends; i++ {
+				kernel.SmpSendReschedule(target)
+			}
+		})
+	})
+	found, all := 0, 0
+	for _, recs := range cpus {
+		for i, r := range recs {
+			if r.Type != format.IPISend || r.A != amd64.VecResched {
+				continue
+			}
+			all++
+			if i > 0 && i+1 < len(recs) && recs[i-1].Type == format.IRQsOff && recs[i+1].Type == format.IRQsOn {
+				found++
+			}
+		}
+	}
+	if found < sends {
+		t.Errorf("%d of %d reschedule IPI sends were inside an irqs-off section of their own; the test made %d", found, all, sends)
+	}
+	if n := lapic.SendsWithInterruptsOn() - before; n != 0 {
+		t.Errorf("%d IPIs were sent with interrupts on", n)
+	}
 }
