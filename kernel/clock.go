@@ -58,6 +58,10 @@ func setTSCFrequency(hz uint64) {
 func TSCFrequency() uint64 { return clock.tscHz }
 
 // SetBootRealtime records the wall-clock time at boot (from the RTC).
+// Boot calls it once, after the TSC's calibration and before the first
+// task, and nothing changes bootReal or mult afterwards: so Realtime,
+// bootReal plus a monotonic clock, never goes backwards and is never
+// below the RTC's reading (docs/vdso.md).
 func SetBootRealtime(ns int64) {
 	clock.bootReal = ns - int64(Nanotime())
 	clockChanged()

@@ -208,13 +208,38 @@ func inKthreadOn(cpu int, fn func()) *kernel.Kthread {
 // published before this one was taken (the atomic load sees it) must
 // not be later than it. The kthreads measure only once all are running.
 func TestClockMonotonicAcrossCPUs(t *testing.T) {
+	clockAcrossCPUs(t, "CLOCK_MONOTONIC", 0, nanotime)
+}
+
+// CLOCK_REALTIME is the RTC's reading at boot plus the monotonic clock
+// (kernel/clock.go), so the same holds for it, through the vDSO, and no
+// reading is earlier than the boot's offset, negative, or an invalid
+// timespec.
+func TestClockRealtimeAcrossCPUs(t *testing.T) {
+	_, _, bootReal := kernel.ClockParams()
+	if bootReal <= 0 {
+		t.Fatalf("the wall clock's offset from the monotonic clock is %d ns", bootReal)
+	}
+	clockAcrossCPUs(t, "CLOCK_REALTIME", bootReal, func() int64 {
+		var ts timespec
+		if r := vdso.Call2(vdso.ClockGettime(), clockRealtime, uintptr(unsafe.Pointer(&ts))); r != 0 || ts.nsec < 0 || ts.nsec >= 1e9 {
+			return -1 // below any floor: reported as such
+		}
+		return ts.ns()
+	})
+}
+
+// clockAcrossCPUs runs the cross-CPU check of read, whose readings must
+// also be at least floor.
+func clockAcrossCPUs(t *testing.T, name string, floor int64, read func() int64) {
 	n := kernel.OnlineCPUs()
 	const reads = 20000
 	var latest atomic.Int64
 	var ready atomic.Int32
 	var mu sync.Mutex
 	var worst int64
-	var backwards, onCPU int
+	lowest := floor
+	var backwards, below, onCPU int
 	done := make([]*kernel.Kthread, 0, n)
 	for cpu := 0; cpu < n; cpu++ {
 		done = append(done, inKthreadOn(cpu, func() {
@@ -222,14 +247,19 @@ func TestClockMonotonicAcrossCPUs(t *testing.T) {
 			for int(ready.Load()) < n {
 				runtime.Gosched() // a point where the Go runtime can stop the world
 			}
-			var back int
+			var back, low int
 			var most int64
+			least := floor
 			for i := 0; i < reads; i++ {
 				if i%1024 == 0 {
 					runtime.Gosched()
 				}
 				prev := latest.Load()
-				now := nanotime()
+				now := read()
+				if now < floor {
+					low++
+					least = min(least, now)
+				}
 				if now < prev {
 					back++
 					most = max(most, prev-now)
@@ -239,7 +269,9 @@ func TestClockMonotonicAcrossCPUs(t *testing.T) {
 			}
 			mu.Lock()
 			backwards += back
+			below += low
 			worst = max(worst, most)
+			lowest = min(lowest, least)
 			if percpu.RawSmpProcessorID() == cpu {
 				onCPU++
 			}
@@ -252,8 +284,11 @@ func TestClockMonotonicAcrossCPUs(t *testing.T) {
 	if onCPU != n {
 		t.Fatalf("only %d of %d kthreads ended on their CPU", onCPU, n)
 	}
+	if below != 0 {
+		t.Errorf("%s read below %d (or an invalid timespec) %d times, as low as %d", name, floor, below, lowest)
+	}
 	if backwards != 0 {
-		t.Fatalf("CLOCK_MONOTONIC went backwards %d times in %d readings on %d CPUs, by up to %d ns", backwards, reads*n, n, worst)
+		t.Fatalf("%s went backwards %d times in %d readings on %d CPUs, by up to %d ns", name, backwards, reads*n, n, worst)
 	}
 }
 
