@@ -16,3 +16,19 @@ func ChargeCurrent() {
 	rq.updateCurr()
 	rq.lock.Unlock(fl)
 }
+
+// FairPair returns the run time (sum_exec_runtime) and virtual runtime
+// of a and b, both queued on or running on this CPU, at one instant: it
+// reads them under the run queue's lock, so that no tick or remote
+// enqueue charges the running one between the reads. The running task's
+// values are as of its last charge (no update_curr here: a test that
+// calls this in a loop must not change how often run time is charged).
+// Call it with preemption off: its prologue is then no point where the
+// Go runtime can park the caller.
+func FairPair(a, b *Task) (sumA, vA, sumB, vB uint64) {
+	rq := thisRQ()
+	fl := rq.lock.Lock()
+	sumA, vA, sumB, vB = a.se.sumExec, a.se.vruntime, b.se.sumExec, b.se.vruntime
+	rq.lock.Unlock(fl)
+	return
+}
