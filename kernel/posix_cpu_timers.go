@@ -78,6 +78,7 @@ type cpuTimer struct {
 	overrun   int32 // expiries since its signal was queued, less one
 	overLast  int32 // overrun of the last signal taken (timer_getoverrun)
 	queuedFor taskRef
+	expiries  uint64 // periods that have expired since timer_create (CPUTimerExpiries)
 }
 
 // itimer is ITIMER_PROF or ITIMER_VIRTUAL (struct cpu_itimer).
@@ -170,10 +171,12 @@ func runPosixCPUTimers(curr *Task, now uint64) {
 //go:nosplit
 func fireCPUTimer(id int32, tm *cpuTimer, curr *Task, now uint64) {
 	missed := int32(0)
+	tm.expiries++
 	if tm.interval != 0 {
 		n := (now-tm.expires)/tm.interval + 1
 		tm.expires += n * tm.interval
 		missed = int32(n - 1)
+		tm.expiries += n - 1
 	} else {
 		tm.expires = 0
 		cpuTimers.armed.Add(-1)
@@ -372,6 +375,21 @@ func TimerGetoverrun(id int32) (int32, bool) {
 		return 0, false
 	}
 	return tm.overLast, true
+}
+
+// CPUTimerExpiries returns how many periods of timer id have expired
+// since it was created, as the tick saw them: each signal queued, each
+// expiry folded into a pending one as an overrun, and the periods a late
+// tick found passed at once (tests wait for this count, not for CPU
+// time, which a tick the host delays does not follow).
+func CPUTimerExpiries(id int32) (n uint64, ok bool) {
+	fl := cpuTimers.lock.Lock()
+	defer cpuTimers.lock.Unlock(fl)
+	tm := lookupTimer(id)
+	if tm == nil {
+		return 0, false
+	}
+	return tm.expiries, true
 }
 
 // TimerDelete disarms and frees timer id, and drops its references.

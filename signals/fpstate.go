@@ -59,6 +59,21 @@ var (
 	RawUnion                        [2]uint64 // the siginfo's first 16 bytes after si_code
 )
 
+// RawTimers is the size of the per-timer record below: a power of two,
+// the kernel's limit on CPU-time timers (kernel.maxCPUTimers).
+const RawTimers = 128
+
+// What RawHandler saw of POSIX timer signals (si_code SI_TIMER), by timer
+// id (si_tid, modulo RawTimers): how many it took, and the last one's
+// union (si_tid and si_overrun, si_value). A test counts its own timer's
+// signals here, and no other SIGPROF of the process (one of a profiling
+// timer the Go runtime has not yet disarmed in an idle thread) counts
+// for it.
+var (
+	RawTimerCount [RawTimers]uint64
+	RawTimerUnion [RawTimers][2]uint64
+)
+
 // RawHandlerAddr and RawRestorerAddr are the addresses of RawHandler and
 // RawRestorer, for struct sigaction.
 func RawHandlerAddr() uintptr

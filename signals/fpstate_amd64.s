@@ -1,3 +1,4 @@
+#include "go_asm.h"
 #include "textflag.h"
 
 // FPSyscall makes one system call with the x87/SSE state set from the
@@ -72,7 +73,10 @@ TEXT ·FXSave(SB),NOSPLIT,$0-8
 // &ucontext, it records the signal, si_code, the first 16 bytes of the
 // union (si_tid and si_overrun, si_value for a timer), its own RSP and the blocked
 // mask it runs with (rt_sigprocmask(SIG_BLOCK, NULL, &RawMask)), counts
-// itself, and returns into sa_restorer.
+// itself, and returns into sa_restorer. A POSIX timer's signal
+// (SI_TIMER) is also recorded and counted by its timer id
+// (RawTimerUnion, RawTimerCount). It clobbers only caller-saved
+// registers (AX, CX, DX, SI, DI, R9, R10, R11).
 TEXT ·RawHandler(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	DI, ·RawSig(SB)
 	MOVLQSX	8(SI), AX
@@ -81,6 +85,22 @@ TEXT ·RawHandler(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	AX, ·RawUnion+0(SB)
 	MOVQ	24(SI), AX
 	MOVQ	AX, ·RawUnion+8(SB)
+	CMPL	8(SI), $-2		// SI_TIMER
+	JNE	notimer
+	MOVLQZX	16(SI), R9		// si_tid: the timer id
+	ANDQ	$(const_RawTimers-1), R9
+	MOVQ	R9, CX
+	SHLQ	$4, CX
+	LEAQ	·RawTimerUnion(SB), AX
+	ADDQ	CX, AX
+	MOVQ	16(SI), CX
+	MOVQ	CX, 0(AX)
+	MOVQ	24(SI), CX
+	MOVQ	CX, 8(AX)
+	LEAQ	·RawTimerCount(SB), AX
+	LOCK
+	INCQ	(AX)(R9*8)
+notimer:
 	MOVQ	SP, ·RawSP(SB)
 	MOVQ	$14, AX		// rt_sigprocmask
 	MOVQ	$0, DI		// SIG_BLOCK
