@@ -1,7 +1,5 @@
 package mm
 
-import "gopreempt/arch/amd64"
-
 // Kernel stacks. Every task has one, for the code it runs in kernel
 // context (system calls, interrupts, exceptions, the scheduler). They are
 // in a region of their own, top-level slot 510 of the page tables, each
@@ -17,10 +15,15 @@ import "gopreempt/arch/amd64"
 
 const (
 	KStackBase = 0xffff_ff00_0000_0000
-	KStackSize = amd64.KStackSize // the SYSCALL entry relies on it
-	kstackSlot = 2 * KStackSize   // guard below, stack above
+	KStackSize = 64 << 10
+	kstackSlot = 2 * KStackSize // guard below, stack above
 	maxKStacks = 4096
 )
+
+// Every kernel and IST stack is in the upper half of the address space,
+// every goroutine and runtime stack in the lower: the SYSCALL entry tells
+// a caller in kernel code by its RSP's sign (arch/amd64/entry_amd64.s).
+var _ [KStackBase>>63 - 1]byte
 
 var kstacks struct {
 	used       [maxKStacks / 64]uint64

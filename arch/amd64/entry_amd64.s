@@ -32,8 +32,6 @@
 // must not be (idt.go).
 #define VEC_SYSCALL_FROM_KERNEL 0x101
 #define VEC_STANDIN_OVERWRITTEN 0x102
-// The size of every task's kernel stack (KStackSize).
-#define KSTACK_SIZE 0x10000
 
 #define MSR_FS_BASE 0xC0000100
 
@@ -146,9 +144,10 @@ stay:
 // A SYSCALL from kernel context is a kernel bug, and the entry must not
 // make it worse before the kernel can say so (docs/syscall.md, "Who may
 // make a system call"). Kernel code on this task's kernel stack is using
-// its top, where a frame normally goes: the frame goes below the caller's
-// RSP instead, as trapCommon nests an interrupt, and the caller's frames
-// survive for the report. And whatever the stack, the caller's FS base is
+// its top, where a frame normally goes: a caller on any kernel or IST
+// stack (an upper-half RSP: one compare) gets the frame below its RSP
+// instead, as trapCommon nests an interrupt, and its frames survive for
+// the report. And whatever the stack, the caller's FS base is
 // then the task's kernel context: the frame is marked
 // VEC_SYSCALL_FROM_KERNEL, and the stand-in g's stack guard is put back
 // as KernelContext.Init set it, in case the caller was the Go runtime's
@@ -159,15 +158,10 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	SP, CPU_SCRATCH(GS)	// IF is off: nothing else uses the slot now
 	MOVQ	CPU_CURRENT(GS), SP
 	MOVQ	TC_KSTACKHI(SP), SP
-	// Unsigned hi - RSP < KSTACK_SIZE: the caller is on this kernel stack.
-	SUBQ	CPU_SCRATCH(GS), SP
-	CMPQ	SP, $KSTACK_SIZE
-	JCS	onkstack
-	ADDQ	CPU_SCRATCH(GS), SP	// back to the top of the kernel stack
-	JMP	build
-onkstack:
-	MOVQ	CPU_SCRATCH(GS), SP
-	SUBQ	$128, SP		// below anything a leaf may keep under its SP
+	// Kernel and IST stacks are in the upper half of the address space
+	// (mm/kstack.go), goroutine and runtime stacks in the lower.
+	CMPQ	CPU_SCRATCH(GS), $0
+	JLT	onkstack		// out of line, at the end: no taken jump here
 build:
 	ANDQ	$~15, SP
 	PUSHQ	$0x10			// SS
@@ -248,6 +242,11 @@ sse:
 	CALL	·trap(SB)
 	ADDQ	$16, SP
 	JMP	·syscallReturn(SB)
+onkstack:
+	// The caller is on a kernel or IST stack: the frame goes below its RSP.
+	MOVQ	CPU_SCRATCH(GS), SP
+	SUBQ	$128, SP		// below anything a leaf may keep under its SP
+	JMP	build
 
 // syscallReturn unwinds the TrapFrame of a system call at SP. The x87/SSE
 // state comes back as the frame holds it: XMM0-15 and MXCSR with moves,

@@ -64,10 +64,6 @@ const (
 	VecStandInOverwritten = 0x102
 )
 
-// KStackSize is the size of every task's kernel stack (mm allocates them
-// with it): syscallEntry tests for a caller on it with this constant.
-const KStackSize = 64 << 10
-
 // vectorStubSize is the size of each slot of the stub table in
 // vectors_amd64.s: vector v's stub is at vectorStubs + v*vectorStubSize.
 const vectorStubSize = 16

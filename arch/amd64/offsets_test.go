@@ -39,7 +39,6 @@ func TestAssemblyOffsets(t *testing.T) {
 		{"G_STACKLO", unsafe.Offsetof(kernelG{}.stackLo), 0},
 		{"G_STACKGUARD0", unsafe.Offsetof(kernelG{}.stackguard0), 16},
 		{"STACK_GUARD", StackGuard, 4096},
-		{"KSTACK_SIZE", KStackSize, 0x10000},
 		{"VEC_SYSCALL_FROM_KERNEL", VecSyscallFromKernel, 0x101},
 		{"VEC_STANDIN_OVERWRITTEN", VecStandInOverwritten, 0x102},
 		{"TF RIP", unsafe.Offsetof(f.RIP), 664},

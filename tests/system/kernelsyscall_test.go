@@ -18,11 +18,11 @@ func TestSyscallFromKernelContext(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()
 	for _, tc := range []struct {
-		name, cmdline string
-		status        int
-		want          []string
+		name, cmdline, smp string
+		status             int
+		want               []string
 	}{
-		{"raw", "panic=exit -- raw", statusBug, []string{
+		{"raw", "panic=exit -- raw", "", statusBug, []string{
 			"BUG: system call from kernel context: SYSCALL nr 39",
 			"(this task's kernel stack)",
 			"task: init pid 1",
@@ -31,17 +31,22 @@ func TestSyscallFromKernelContext(t *testing.T) {
 			"calling context: hardirq",
 			"linux.Syscall6", "syscall.RawSyscall", "main.main.func1", "kernel.schedulerTick",
 		}},
-		{"raw-default", "-- raw", statusOops, []string{
+		{"raw-default", "-- raw", "", statusOops, []string{
 			"BUG: system call from kernel context: SYSCALL nr 39",
 			"syscall.RawSyscall",
 		}},
-		{"syscall", "panic=exit -- syscall", statusBug, []string{
+		{"raw-4cpus", "panic=exit -- raw", "4", statusBug, []string{
+			"BUG: system call from kernel context: SYSCALL nr 39",
+			"calling context: hardirq",
+			"syscall.RawSyscall", "kernel.schedulerTick",
+		}},
+		{"syscall", "panic=exit -- syscall", "", statusBug, []string{
 			"BUG: system call from kernel context: the Go runtime's entersyscall ran on the kernel's stand-in g",
 			"found by the page fault (#PF) entry",
 			"calling context: hardirq",
 			"runtime.entersyscall", "syscall.Syscall", "main.main.func2", "kernel.schedulerTick",
 		}},
-		{"legal", "panic=exit -- legal", 0, []string{
+		{"legal", "panic=exit -- legal", "", 0, []string{
 			"kernelsyscall: goroutine getpid 1",
 			"kernelsyscall: kthread getpid 1",
 			"kernelsyscall: preempt-off getpid 1",
@@ -50,7 +55,7 @@ func TestSyscallFromKernelContext(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := boot(t, buildKernel(t, "kernelsyscall"), bootConfig{cmdline: tc.cmdline})
+			r := boot(t, buildKernel(t, "kernelsyscall"), bootConfig{cmdline: tc.cmdline, smp: tc.smp})
 			r.wantStatus(t, tc.status)
 			r.wantOutput(t, tc.want...)
 			for _, bad := range []string{"morestack", "still alive", "Oops"} {
