@@ -27,11 +27,15 @@ const MaxProgram = 99
 // program it runs.
 const (
 	// Oops: the CPU raised an exception while executing kernel code
-	// (page fault, general protection, invalid opcode, ...).
+	// (page fault, general protection, invalid opcode, ...), or the
+	// kernel found a bug it cannot go on from (a system call from kernel
+	// context, kernel code using AVX) with panic= unset.
 	Oops = 112
 
 	// Bug: a kernel debug check fired and the command line asked for
-	// panic=exit instead of halting.
+	// panic=exit instead of going on, or the kernel found one of its own
+	// structures corrupt (a double free, a broken list), whatever
+	// panic= says.
 	Bug = 113
 
 	// OutOfMemory: the kernel could not satisfy an allocation it cannot
@@ -71,9 +75,9 @@ func Describe(v int) string {
 	case v > 0 && v <= MaxProgram:
 		return fmt.Sprintf("program exited with status %d", v)
 	case v == Oops:
-		return fmt.Sprintf("kernel oops: CPU exception in kernel code (status %d)", v)
+		return fmt.Sprintf("kernel oops: a CPU exception in kernel code, or a kernel BUG it cannot go on from (status %d)", v)
 	case v == Bug:
-		return fmt.Sprintf("kernel BUG: a debug check fired under panic=exit (status %d)", v)
+		return fmt.Sprintf("kernel BUG: a debug check fired under panic=exit, or kernel data found corrupt (status %d)", v)
 	case v == OutOfMemory:
 		return fmt.Sprintf("kernel out of memory (status %d)", v)
 	case v == BadCmdline:
