@@ -75,12 +75,23 @@ func readRaw() Time {
 		Hour:   conv(h & 0x7f),
 		Day:    conv(read(tamago.DOW)),
 		Month:  conv(read(tamago.MONTH)),
-		Year:   2000 + conv(read(tamago.YEAR)),
+		Year:   fullYear(conv(read(tamago.YEAR))),
 	}
 	if b&statusB24h == 0 && pm {
 		t.Hour = (t.Hour + 12) % 24
 	}
 	return t
+}
+
+// fullYear turns the clock's two-digit year into a year. Without
+// reading the century register (whose index only ACPI's FADT gives),
+// Linux's mc146818_get_time takes 70..99 as 1970..1999 and 0..69 as
+// 2000..2069, so a clock set to the epoch reads the epoch; so does this.
+func fullYear(yy int) int {
+	if yy >= 70 {
+		return 1900 + yy
+	}
+	return 2000 + yy
 }
 
 // Unix returns t as seconds since 1970-01-01 UTC (days from civil date,

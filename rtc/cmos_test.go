@@ -18,3 +18,11 @@ func TestUnixMatchesTimePackage(t *testing.T) {
 		}
 	}
 }
+
+func TestFullYearAsLinuxReadsTwoDigits(t *testing.T) {
+	for yy, want := range map[int]int{0: 2000, 26: 2026, 69: 2069, 70: 1970, 99: 1999} {
+		if got := fullYear(yy); got != want {
+			t.Errorf("fullYear(%d) = %d, want %d", yy, got, want)
+		}
+	}
+}
