@@ -60,11 +60,10 @@ func PreemptSchedule() {
 	if t.ThreadInfo.PreemptCount != 0 || !amd64.InterruptsEnabled() {
 		return
 	}
-	before := t.Stats.Involuntary
 	trace.PreemptScheduleEnter(t.Pid)
-	preemptScheduleCommon(t)
-	trace.PreemptScheduleExit(t.Pid, t.Stats.Involuntary != before)
-	if t.Stats.Involuntary != before {
+	switched := preemptScheduleCommon(t)
+	trace.PreemptScheduleExit(t.Pid, switched)
+	if switched {
 		t.Stats.PreemptFromEnable++
 		cpuRQ(int(t.ThreadInfo.CPU)).Stats.PreemptFromEnable++
 	}
@@ -101,11 +100,16 @@ func PreemptScheduleIRQ() {
 // preemptScheduleCommon is the preemption of t, the current task, by
 // preempt_schedule() and cond_resched() (Linux's preempt_schedule_common):
 // schedule() with PREEMPT_ACTIVE, so that t stays runnable whatever its
-// state, until no reschedule is pending.
-func preemptScheduleCommon(t *Task) {
+// state, until no reschedule is pending. It reports whether t left the
+// CPU. Only switches counted while PREEMPT_ACTIVE is set are its own:
+// until then the count may be zero with interrupts on, and an interrupt's
+// return may preempt t first (preempt_schedule_irq counts that one).
+func preemptScheduleCommon(t *Task) (switched bool) {
 	for {
 		addPreemptCountRaw(t, PREEMPT_ACTIVE)
+		before := t.Stats.Involuntary
 		scheduleOnKernelStack()
+		switched = switched || t.Stats.Involuntary != before
 		subPreemptCountRaw(t, PREEMPT_ACTIVE)
 		// Check again in case we missed a preemption opportunity
 		// between schedule and now.
@@ -113,6 +117,7 @@ func preemptScheduleCommon(t *Task) {
 			break
 		}
 	}
+	return switched
 }
 
 // scheduleOnKernelStack enters schedule() on the kernel stack: the one

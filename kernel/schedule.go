@@ -69,12 +69,6 @@ func schedule() {
 	default:
 		// prev sleeps: it is on no run queue until a wake-up.
 	}
-	if preempted {
-		prev.Stats.Involuntary++
-	} else if prev.kind != taskIdle {
-		prev.Stats.Voluntary++
-	}
-
 	next := rq.dequeueFirst()
 	if next == nil {
 		next = rq.idle.ptr()
@@ -86,6 +80,15 @@ func schedule() {
 	if next == prev {
 		rq.lock.Unlock(fl)
 		return
+	}
+	// A switch is counted only when prev leaves the CPU (Linux's
+	// nvcsw/nivcsw): a schedule() that picks prev again switched nothing,
+	// and a preemption that did not happen must not show in the
+	// statistics that preempt_schedule() reads (preempt_schedule.go).
+	if preempted {
+		prev.Stats.Involuntary++
+	} else if prev.kind != taskIdle {
+		prev.Stats.Voluntary++
 	}
 	contextSwitch(rq, prev, next)
 	// We are prev again, resumed by some later schedule() on some CPU,

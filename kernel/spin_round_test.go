@@ -72,6 +72,7 @@ type spinSpec struct {
 
 // spinRound is what one round saw.
 type spinRound struct {
+	pid      int32  // the spinner's
 	progress uint64 // counter increments during the spin
 	ticks    uint64 // ticks that found the spinner running during the spin
 	needed   uint64 // ticks the spin waited for
@@ -174,6 +175,7 @@ func spinTicks(r *spinRound, me, counterTask *kernel.Task, counter *atomic.Uint6
 		return false // parked by the Go runtime since it last counted
 	}
 	st := &me.Stats
+	r.pid = me.Pid
 	r.before = *st
 	r.needed = uint64(max(me.Slice, 0)) + spec.extraTicks
 	hz := float64(kernel.TSCFrequency())

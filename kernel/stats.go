@@ -13,8 +13,8 @@ import (
 
 // TaskStats is kept in each task.
 type TaskStats struct {
-	Voluntary         uint64 // schedule() without PREEMPT_ACTIVE
-	Involuntary       uint64 // schedule() with PREEMPT_ACTIVE (preempted)
+	Voluntary         uint64 // switches out by schedule() without PREEMPT_ACTIVE
+	Involuntary       uint64 // switches out by schedule() with PREEMPT_ACTIVE (preempted)
 	PreemptFromEnable uint64 // preemptions in preempt_enable()
 	PreemptFromIRQ    uint64 // preemptions on interrupt return
 	Ticks             uint64 // timer ticks that found it running

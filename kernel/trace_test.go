@@ -4,6 +4,7 @@ package kernel_test
 // is made to happen, and the records of it are checked field by field.
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"syscall"
@@ -22,6 +23,14 @@ import (
 // records (index: CPU).
 func traced(t *testing.T, c trace.Class, fn func()) [][]format.Record {
 	t.Helper()
+	cpus, _ := tracedLost(t, c, fn)
+	return cpus
+}
+
+// tracedLost is traced, and also says how many of CPU 0's records were
+// overwritten (the oldest).
+func tracedLost(t *testing.T, c trace.Class, fn func()) (cpus [][]format.Record, lost0 uint64) {
+	t.Helper()
 	old := trace.Enabled()
 	trace.Enable(c)
 	if !trace.Start() {
@@ -30,15 +39,18 @@ func traced(t *testing.T, c trace.Class, fn func()) [][]format.Record {
 	fn()
 	trace.Stop()
 	trace.Enable(old)
-	cpus := make([][]format.Record, kernel.OnlineCPUs())
+	cpus = make([][]format.Record, kernel.OnlineCPUs())
 	for cpu := range cpus {
 		recs, lost := trace.Records(cpu)
 		if lost != 0 {
 			t.Logf("CPU %d: %d records overwritten", cpu, lost)
 		}
+		if cpu == 0 {
+			lost0 = lost
+		}
 		cpus[cpu] = recs
 	}
-	return cpus
+	return cpus, lost0
 }
 
 func funcName(pc uint64) string {
@@ -255,90 +267,270 @@ func TestTracePreemptionOnInterruptReturn(t *testing.T) {
 // of the preempt_disable() are the spinner's.
 func TestTracePreemptionAtPreemptEnable(t *testing.T) {
 	var r spinRound
-	var cpus [][]format.Record
+	var recs []format.Record
+	var d, e int // the spinner's last preempt_disable() and preempt_enable() records
 	// A round in which the preemption did not happen at preempt_enable()
-	// (the tick's need_resched was taken by the Go runtime parking the
-	// spinner's thread first: spin_round_test.go) shows nothing here,
-	// and is tried again.
+	// shows nothing here, and is tried again. That is the Go runtime's
+	// doing (it parked the spinner's thread and took the tick's
+	// need_resched first: spin_round_test.go), or an interrupt's: one
+	// that came after the enable's decrement and before preempt_schedule()
+	// set PREEMPT_ACTIVE preempted the spinner on its return instead. So is a
+	// round whose section no longer begins in the ring (overwritten: a
+	// spin that lasted long because the host starved QEMU's ticks).
 	for round := 1; ; round++ {
-		cpus = traced(t, trace.Sched|trace.Preempt, func() {
+		var lost uint64
+		var cpus [][]format.Record
+		cpus, lost = tracedLost(t, trace.Sched|trace.Preempt|trace.IRQ, func() {
 			ktest.WithModel(kernel.PreemptFull, func() {
 				r = spinNextToCounter(t, spinSpec{disabled: true, minTime: 400 * time.Millisecond, extraTicks: 2})
 			})
 		})
-		if r.after.PreemptFromEnable != r.before.PreemptFromEnable {
+		recs = cpus[0] // both kthreads are bound to CPU 0
+		var why string
+		if r.after.PreemptFromEnable == r.before.PreemptFromEnable {
+			why = fmt.Sprintf("not preempted at preempt_enable() (need_resched %v)", r.resched)
+		} else {
+			// The round's preempt_enable() is the spinner's last one
+			// (the void attempts before it enabled too), and its
+			// preempt_disable() the last one before it.
+			e = lastRecord(recs, len(recs), func(x format.Record) bool { return spinnerEdge(x, format.PreemptEnable, r.pid) })
+			d = lastRecord(recs, max(e, 0), func(x format.Record) bool {
+				return x.Type == format.PreemptDisable && int32(x.A) == r.pid
+			})
+			switch {
+			case e >= 0 && d >= 0:
+			case lost > 0:
+				why = fmt.Sprintf("the ring overwrote %d records, the spinner's section among them (a %v spin)", lost, r.spun)
+			case e < 0:
+				t.Fatalf("no preempt_enable() by the spinner (pid %d) in %d records on CPU 0, none lost", r.pid, len(recs))
+			default:
+				t.Fatalf("no preempt_disable() before the spinner's preempt_enable(), none lost")
+			}
+		}
+		if why == "" {
 			break
 		}
 		if round == 3 {
-			t.Fatalf("in %d rounds the spinner was never preempted at preempt_enable() (need_resched at the end: %v, %d ticks of %d)",
-				round, r.resched, r.ticks, r.needed)
+			t.Fatalf("in %d rounds none showed a preemption at the spinner's preempt_enable(); the last: %s (%d ticks of %d)",
+				round, why, r.ticks, r.needed)
 		}
-		t.Logf("round %d: not preempted at preempt_enable() (need_resched %v); again", round, r.resched)
+		t.Logf("round %d: %s; again", round, why)
 	}
-	recs := cpus[0]
-	for i := 0; ; i++ {
-		i = find(recs, i, func(r format.Record) bool { return r.Type == format.PreemptScheduleEnter })
-		if i < 0 {
-			t.Fatalf("no preempt_schedule() by the spinner in %d records on CPU 0", len(recs))
+	pid := r.pid
+	if name := funcName(recs[d].B); !strings.Contains(name, "spinNextToCounter") {
+		t.Errorf("preempt_disable() caller %#x is %s, want the spinner in spinNextToCounter", recs[d].B, name)
+	}
+	for j := d + 1; j < e; j++ {
+		if recs[j].Type == format.PreemptEnable && int32(recs[j].A) == pid {
+			t.Fatalf("two preempt_enable() for pid %d without a preempt_disable() between: %+v", pid, recs[j])
 		}
-		pid := int32(recs[i].A)
-		// A tick between the enable's record and preempt_schedule()
-		// may record a need_resched in between.
-		e := i - 1
-		for e >= 0 && recs[e].Type == format.NeedResched {
-			e--
+	}
+	enable := recs[e]
+	spun := time.Duration(float64(enable.TSC-recs[d].TSC) / float64(kernel.TSCFrequency()) * 1e9)
+	if spun < 350*time.Millisecond {
+		t.Errorf("preempt-off section %v between the records, the spin was %v", spun, r.spun)
+	}
+	nr := false
+	for j := d + 1; j < e; j++ {
+		switch {
+		case recs[j].Type == format.SchedSwitch && int32(recs[j].A) == pid:
+			t.Errorf("pid %d switched out inside its preempt-off section: %+v", pid, recs[j])
+		case recs[j].Type == format.NeedResched && int32(recs[j].A) == pid && recs[j].B == format.ReasonTick:
+			nr = true
 		}
-		if e < 0 || recs[e].Type != format.PreemptEnable || int32(recs[e].A) != pid ||
-			!strings.Contains(funcName(recs[e].B), "spinNextToCounter") {
-			continue // another task's preempt_enable, or a lock's
-		}
-		enable := recs[e]
-		// The matching outermost preempt_disable(), before it.
-		d := -1
-		for j := e - 1; j >= 0; j-- {
-			if recs[j].Type == format.PreemptDisable && int32(recs[j].A) == pid {
-				d = j
-				break
-			}
-			if recs[j].Type == format.PreemptEnable && int32(recs[j].A) == pid {
-				t.Fatalf("two preempt_enable() for pid %d without a preempt_disable() between", pid)
-			}
-		}
-		if d < 0 {
-			t.Fatalf("no preempt_disable() before the spinner's preempt_enable()")
-		}
-		if name := funcName(recs[d].B); !strings.Contains(name, "spinNextToCounter") {
-			t.Errorf("preempt_disable() caller %#x is %s, want the spinner in spinNextToCounter", recs[d].B, name)
-		}
-		spun := time.Duration(float64(enable.TSC-recs[d].TSC) / float64(kernel.TSCFrequency()) * 1e9)
-		if spun < 350*time.Millisecond {
-			t.Errorf("preempt-off section %v between the records, the spin was %v", spun, r.spun)
-		}
-		nr := false
-		for j := d + 1; j < e; j++ {
-			switch {
-			case recs[j].Type == format.SchedSwitch && int32(recs[j].A) == pid:
-				t.Errorf("pid %d switched out inside its preempt-off section: %+v", pid, recs[j])
-			case recs[j].Type == format.NeedResched && int32(recs[j].A) == pid && recs[j].B == format.ReasonTick:
-				nr = true
-			}
-		}
-		if !nr {
-			t.Errorf("no need_resched by the tick inside the %v preempt-off section", spun)
-		}
-		sw := find(recs, i+1, func(r format.Record) bool { return r.Type == format.SchedSwitch })
-		if sw < 0 || int32(recs[sw].A) != pid || recs[sw].B&format.StatePreempted == 0 {
-			t.Fatalf("preempt_schedule() not followed by pid %d's preempted switch-out", pid)
-		}
-		ex := find(recs, sw+1, func(r format.Record) bool {
-			return r.Type == format.PreemptScheduleExit && int32(r.A) == pid
+	}
+	if !nr {
+		t.Errorf("no need_resched by the tick inside the %v preempt-off section", spun)
+	}
+	// The spinner's own next step after its preempt_enable() is
+	// preempt_schedule(). Interrupts may come in between (preemption
+	// is on from the decrement), and one may even preempt the spinner
+	// on its return, after the enable has read need_resched; their
+	// records are the handler's and other tasks', and are stepped over.
+	i, spans := taskNext(recs, e+1, pid)
+	if i < 0 || recs[i].Type != format.PreemptScheduleEnter || int32(recs[i].A) != pid {
+		t.Fatalf("the spinner's preempt_enable() (record %d of %d) not followed by its preempt_schedule():\n%s",
+			e, len(recs), recordsAround(recs, e, i))
+	}
+	sw := find(recs, i+1, func(r format.Record) bool { return r.Type == format.SchedSwitch })
+	if sw < 0 || int32(recs[sw].A) != pid || recs[sw].B&format.StatePreempted == 0 {
+		t.Fatalf("preempt_schedule() (record %d) not followed by pid %d's preempted switch-out:\n%s", i, pid, recordsAround(recs, i, sw))
+	}
+	ex := find(recs, sw+1, func(r format.Record) bool {
+		return r.Type == format.PreemptScheduleExit && int32(r.A) == pid
+	})
+	if ex >= 0 && recs[ex].B != 1 {
+		t.Errorf("preempt_schedule() exit says not switched: %+v", recs[ex])
+	}
+	t.Logf("preempt-off %v from %s, preempted at preempt_enable() (%d interrupts or preemptions on their return in between)",
+		spun, funcName(recs[d].B), spans)
+}
+
+// preempt_enable() with need_resched set calls preempt_schedule(), whose
+// schedule() may pick the same task again: then nothing was preempted,
+// and neither the statistics nor preempt_schedule()'s exit record may say
+// so. Each switch counted is one that the trace shows. (A schedule() that
+// counted itself as a switch without one made a round of
+// TestTracePreemptionAtPreemptEnable count a preemption at
+// preempt_enable() when the only one had been on an interrupt's return.)
+func TestPreemptScheduleCountsOnlySwitches(t *testing.T) {
+	const calls = 200
+	var pid int32
+	var before, after kernel.TaskStats
+	var t0, t1 uint64
+	cpus := traced(t, trace.Sched|trace.Preempt, func() {
+		ktest.WithModel(kernel.PreemptFull, func() {
+			ktest.InKthread(t, "rescheduler", func(k *kernel.Kthread) {
+				k.Bind(0)
+				me := k.Task()
+				pid = me.Pid
+				for i := 0; i < calls; i++ {
+					kernel.PreemptDisable()
+					if i == 0 { // no switch between these two readings
+						before, t0 = me.Stats, amd64.Rdtsc()
+					}
+					kernel.SetTskNeedResched(me)
+					kernel.PreemptEnable() // preempt_schedule(), switched or not
+				}
+				kernel.PreemptDisable()
+				after, t1 = me.Stats, amd64.Rdtsc()
+				kernel.PreemptEnable()
+			})
 		})
-		if ex >= 0 && recs[ex].B != 1 {
-			t.Errorf("preempt_schedule() exit says not switched: %+v", recs[ex])
+	})
+	switches, exits, enters, wrong := 0, 0, 0, 0
+	for _, recs := range cpus {
+		open := -1 // the last preempt_schedule() entered
+		for j, r := range recs {
+			if int32(r.A) != pid || r.TSC < t0 || r.TSC > t1 {
+				continue
+			}
+			switch r.Type {
+			case format.SchedSwitch:
+				if r.B&format.StatePreempted != 0 {
+					switches++
+				}
+			case format.PreemptScheduleEnter:
+				enters++
+				open = j
+			case format.PreemptScheduleExit:
+				if open < 0 {
+					continue
+				}
+				// A switch-out of its own between enter and exit; one
+				// on an interrupt's return before PREEMPT_ACTIVE is
+				// not preempt_schedule()'s.
+				own, irq := false, false
+				for _, x := range recs[open+1 : j] {
+					switch {
+					case int32(x.A) != pid:
+					case x.Type == format.PreemptScheduleIRQEnter:
+						irq = true
+					case x.Type == format.PreemptScheduleIRQExit:
+						irq = false
+					case x.Type == format.SchedSwitch && !irq:
+						own = true
+					}
+				}
+				if (r.B == 1) != own {
+					if wrong == 0 {
+						t.Errorf("preempt_schedule() exit says switched=%d, but a switch-out of its own between enter and exit: %v\n%s",
+							r.B, own, recordsAround(recs, open, j))
+					}
+					wrong++
+				}
+				if r.B == 1 {
+					exits++
+				}
+				open = -1
+			}
 		}
-		t.Logf("preempt-off %v from %s, preempted at preempt_enable()", spun, funcName(recs[d].B))
-		return
 	}
+	inv := after.Involuntary - before.Involuntary
+	fromEnable := after.PreemptFromEnable - before.PreemptFromEnable
+	fromIRQ := after.PreemptFromIRQ - before.PreemptFromIRQ
+	t.Logf("%d preempt_schedule() calls (%d traced): %d preempted switch-outs traced; counted %d involuntary, %d at preempt_enable(), %d on interrupt return",
+		calls, enters, switches, inv, fromEnable, fromIRQ)
+	if wrong > 1 {
+		t.Errorf("%d preempt_schedule() exits in all said wrongly whether the task was switched out", wrong)
+	}
+	if enters < calls {
+		t.Errorf("%d preempt_schedule() records for %d calls", enters, calls)
+	}
+	if inv != uint64(switches) {
+		t.Errorf("%d involuntary switches counted, %d traced", inv, switches)
+	}
+	if fromEnable != uint64(exits) {
+		t.Errorf("%d preemptions at preempt_enable() counted, %d preempt_schedule() exits that switched", fromEnable, exits)
+	}
+	if fromEnable+fromIRQ > inv { // cond_resched() on a system call's return counts in neither
+		t.Errorf("%d preemptions at preempt_enable() and %d on interrupt return, but %d involuntary switches", fromEnable, fromIRQ, inv)
+	}
+}
+
+// spinnerEdge reports whether x is pid's preempt_disable() or
+// preempt_enable() (typ) called by the spinner in spinNextToCounter.
+func spinnerEdge(x format.Record, typ format.Type, pid int32) bool {
+	return x.Type == typ && int32(x.A) == pid && strings.Contains(funcName(x.B), "spinNextToCounter")
+}
+
+// lastRecord returns the index of the last record before end on recs
+// that matches, or -1.
+func lastRecord(recs []format.Record, end int, match func(r format.Record) bool) int {
+	for i := end - 1; i >= 0; i-- {
+		if match(recs[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// taskNext returns the index of the first record at or after i on one
+// CPU's recs that the code of pid, running there, made itself, and the
+// spans it stepped over to get there: interrupt handlers (irq_enter to
+// irq_exit, nested) and a preemption of pid on an interrupt's return
+// (preempt_schedule_irq()'s enter to its exit for pid, other tasks'
+// records in between). -1 if the records end first. The IRQ class must
+// have been traced.
+func taskNext(recs []format.Record, i int, pid int32) (next, spans int) {
+	depth := 0
+	for ; i < len(recs); i++ {
+		switch r := recs[i]; {
+		case r.Type == format.IRQEnter:
+			if depth == 0 {
+				spans++
+			}
+			depth++
+		case r.Type == format.IRQExit && depth > 0:
+			depth--
+		case depth > 0:
+		case r.Type == format.PreemptScheduleIRQEnter && int32(r.A) == pid:
+			spans++
+			i = find(recs, i+1, func(x format.Record) bool {
+				return x.Type == format.PreemptScheduleIRQExit && int32(x.A) == pid
+			})
+			if i < 0 {
+				return -1, spans
+			}
+		default:
+			return i, spans
+		}
+	}
+	return -1, spans
+}
+
+// recordsAround formats recs[from-3 .. to+3] (to < 0: a few after from),
+// for a failure's message.
+func recordsAround(recs []format.Record, from, to int) string {
+	if to < from {
+		to = from + 12
+	}
+	var b strings.Builder
+	for j := max(from-3, 0); j <= to+3 && j < len(recs); j++ {
+		r := recs[j]
+		fmt.Fprintf(&b, "  %d: %s A=%d B=%#x C=%#x TSC=%d flags=%#x\n", j, r.Type, r.A, r.B, r.C, r.TSC, r.Flags)
+	}
+	return b.String()
 }
 
 // Only the classes enabled are recorded, and nothing once stopped.
