@@ -245,6 +245,9 @@ func TestPosixCPUTimerSIGPROF(t *testing.T) {
 // process's CPU time passes; getitimer reports it; setitimer with zero
 // disarms it.
 func TestItimerProf(t *testing.T) {
+	runtime.LockOSThread() // so that the ticks that find it running can be counted
+	defer runtime.UnlockOSThread()
+	me := kernel.Current()
 	withRawSIGPROF(t, func() {
 		it := itimerval{syscall.NsecToTimeval(int64(profPeriod)), syscall.NsecToTimeval(int64(profPeriod))}
 		c0, cpu0 := rawCount(), clockNs(t, clockProcessCPU)
@@ -270,11 +273,16 @@ func TestItimerProf(t *testing.T) {
 			t.Errorf("getitimer: %v left, interval %v; want (0, %v] and %v", v, time.Duration(cur.interval.Nano()), profPeriod, profPeriod)
 		}
 		// One queued before may still be on its way to a thread that was
-		// in a system call; give it one period, then none may come.
+		// in a system call; give it one period, then none may come,
+		// through three periods of CPU time and three ticks that found
+		// this thread running (each would have fired an armed itimer;
+		// on a starved host 12 ms of CPU time can pass with no tick).
 		cpuOff := clockNs(t, clockProcessCPU)
 		spinCPU(t, "one period of CPU time", func() bool { return clockNs(t, clockProcessCPU)-cpuOff >= profPeriod })
-		c1, cpu1 := rawCount(), clockNs(t, clockProcessCPU)
-		spinCPU(t, "three periods of CPU time", func() bool { return clockNs(t, clockProcessCPU)-cpu1 >= 3*profPeriod })
+		c1, cpu1, ticks1 := rawCount(), clockNs(t, clockProcessCPU), me.Stats.Ticks
+		spinCPU(t, "three periods of CPU time and three ticks", func() bool {
+			return clockNs(t, clockProcessCPU)-cpu1 >= 3*profPeriod && me.Stats.Ticks-ticks1 >= 3
+		})
 		if d := rawCount() - c1; d != 0 {
 			t.Errorf("%d SIGPROFs after ITIMER_PROF was disarmed", d)
 		}
