@@ -66,8 +66,7 @@ const (
 func HandleTrap(f *amd64.TrapFrame) {
 	switch {
 	case f.Vector == amd64.VecSyscall:
-		doSyscall(f)
-		syscallExitToTaskContext(f)
+		doSyscall64(f)
 	case f.Vector < 32:
 		handleException(f)
 		irqentryExit(f, fromException)
@@ -79,25 +78,37 @@ func HandleTrap(f *amd64.TrapFrame) {
 	}
 }
 
-// doSyscall runs the system call in f with interrupts on. Its caller was
-// goroutine code: one from kernel code never gets here (the entry code
-// marks its frame, syscall_from_kernel.go).
-func doSyscall(f *amd64.TrapFrame) {
+// doSyscall64 is a system call from entry to exit, Linux's do_syscall_64
+// with syscall_enter_from_user_mode and syscall_exit_to_user_mode folded
+// in. It runs the call with interrupts on and returns with them off. Its
+// caller was goroutine code: one from kernel code never gets here (the
+// entry code marks its frame, syscall_from_kernel.go).
+//
+// It is the hottest Go code in the kernel (a raw getpid is this function
+// and the entry's assembly), and under TCG what costs there is not the
+// instructions but each return and each call across pages, which QEMU
+// looks up at run time (helper_lookup_tb_ptr): so the current task is
+// read once, here, and handed down, as Linux reads current once into a
+// local; the trace points inline to one test of the class (trace/events.go);
+// the per-task count is kept here, next to the task, rather than in
+// linux.Dispatch, which would have to look the task up again.
+func doSyscall64(f *amd64.TrapFrame) {
 	t := Current()
 	t.Signal.origAX = int64(f.RAX)
+	t.Stats.Syscalls++
 	trace.SyscallEnter(t.Pid, f.RAX)
 	amd64.Sti()
 	SyscallHook(f)
 	amd64.Cli()
 	trace.SyscallExit(t.Pid, uint64(t.Signal.origAX), int64(f.RAX))
+	syscallExitToTaskContext(t, f)
 }
 
 // syscallExitToTaskContext is the way back from a system call (Linux's
-// syscall_exit_to_user_mode). A call that a signal interrupted returned
-// one of the -ERESTART* values, which user code must never see: the
-// signal step turns it into a restart or -EINTR.
-func syscallExitToTaskContext(f *amd64.TrapFrame) {
-	t := Current()
+// syscall_exit_to_user_mode), for t, the current task. A call that a
+// signal interrupted returned one of the -ERESTART* values, which user
+// code must never see: the signal step turns it into a restart or -EINTR.
+func syscallExitToTaskContext(t *Task, f *amd64.TrapFrame) {
 	if isRestartErrno(int64(f.RAX)) {
 		atomic.OrUint64(&t.ThreadInfo.Flags, TIF_SIGPENDING)
 	}

@@ -18,6 +18,9 @@ func (a *FXArea) Bytes() *[512]byte {
 func FPSyscall(state, out, saved *byte, nr, a0, a1, a2 uintptr) uintptr
 func FPSpin(state, out, saved *byte, n uintptr)
 
+// FlagsSyscall is in fpstate_amd64.s.
+func FlagsSyscall(status, nr uintptr) (after, r11 uintptr)
+
 // IdivZero is in fpstate_amd64.s.
 func IdivZero(a int64) int64
 

@@ -129,3 +129,26 @@ TEXT ·RawRestorerAddr(SB),NOSPLIT,$0-8
 	LEAQ	·RawRestorer(SB), AX
 	MOVQ	AX, ret+0(FP)
 	RET
+
+// FlagsSyscall makes system call nr with the status flags of RFLAGS (CF,
+// PF, AF, ZF, SF, OF) set as in status and everything else of RFLAGS as
+// the caller has it, and returns RFLAGS as it finds it after the call and
+// R11, which SYSCALL set to RFLAGS as it was before.
+//
+// func FlagsSyscall(status, nr uintptr) (after, r11 uintptr)
+TEXT ·FlagsSyscall(SB),NOSPLIT,$0-32
+	MOVQ	nr+8(FP), AX
+	MOVQ	status+0(FP), DX
+	ANDQ	$0x8D5, DX
+	PUSHFQ
+	POPQ	BX
+	ANDQ	$~0x8D5, BX
+	ORQ	DX, BX
+	PUSHQ	BX
+	POPFQ
+	SYSCALL
+	PUSHFQ
+	POPQ	BX
+	MOVQ	BX, after+16(FP)
+	MOVQ	R11, r11+24(FP)
+	RET

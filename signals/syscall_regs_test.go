@@ -104,6 +104,33 @@ func TestFPStateSurvivesBlockingSyscalls(t *testing.T) {
 	}
 }
 
+// TestRFLAGSSurvivesSyscalls: RFLAGS comes back from a system call as it
+// went in, every status flag included, and R11 holds it, as SYSRET leaves
+// them on Linux. syscallReturn's fast path puts RFLAGS back without POPFQ
+// (OF by an addition, the other five with SAHF, IF with STI): each of the
+// 64 combinations of the six status flags goes through it, with getpid.
+func TestRFLAGSSurvivesSyscalls(t *testing.T) {
+	const status = 0x8D5 // CF, PF, AF, ZF, SF, OF
+	for i := 0; i < 64; i++ {
+		var want uintptr
+		for bit, f := range []uintptr{0x1, 0x4, 0x10, 0x40, 0x80, 0x800} {
+			if i&(1<<bit) != 0 {
+				want |= f
+			}
+		}
+		after, r11 := signals.FlagsSyscall(want, syscall.SYS_GETPID)
+		if after&status != want || r11&status != want {
+			t.Errorf("status flags %#x: after the call RFLAGS = %#x, R11 = %#x", want, after, r11)
+		}
+		if after != r11 {
+			t.Errorf("status flags %#x: RFLAGS %#x after the call, but R11 (RFLAGS before) %#x", want, after, r11)
+		}
+		if after&0x200 == 0 {
+			t.Errorf("status flags %#x: IF clear after the call (RFLAGS %#x)", want, after)
+		}
+	}
+}
+
 var negEINTR = -int64(syscall.EINTR)
 
 // BenchmarkRawGetpid is the cheapest system call, without the runtime's

@@ -35,6 +35,10 @@
 
 #define MSR_FS_BASE 0xC0000100
 
+// RFLAGS bits that syscallReturn's fast path restores without POPFQ:
+// CF, PF, AF, ZF, SF, OF, IF and the reserved bit 1, which reads as 1.
+#define fastRFLAGS 0xAD7
+
 // WRFSBASE_AX writes AX to IA32_FS_BASE. Clobbers CX, DX.
 #define WRFSBASE_AX MOVQ AX, DX; SHRQ $32, DX; MOVL $MSR_FS_BASE, CX; WRMSR
 // RDFSBASE_AX reads IA32_FS_BASE into AX. Clobbers CX, DX.
@@ -255,14 +259,23 @@ onkstack:
 //
 // It returns without IRETQ when nothing would be lost: SYSRET always goes
 // to CPL 3 (it sets CS.RPL = 3, SDM Vol. 2B, SYSRET), so it cannot be used
-// here, but the same effect at CPL 0 is POPFQ with IF clear, a move to
-// RSP and STI; JMP. STI delays interrupts until the instruction after it
-// has run (SDM Vol. 2B, STI), so an interrupt is taken at the return
-// address with the returned RSP, never inside the kernel's tail, and the
-// interrupted stack is not written. The jump needs a register: like
-// SYSRET this path leaves RCX = RIP and R11 = RFLAGS, so it is taken only
-// when the frame already holds exactly that (every plain system call;
-// not a frame that rt_sigreturn restored), RFLAGS has IF set and TF clear.
+// here, but the same effect at CPL 0 is a move to RSP and STI; JMP. STI
+// delays interrupts until the instruction after it has run (SDM Vol. 2B,
+// STI), so an interrupt is taken at the return address with the returned
+// RSP, never inside the kernel's tail, and the interrupted stack is not
+// written. The jump needs a register: like SYSRET this path leaves RCX =
+// RIP and R11 = RFLAGS, so it is taken only when the frame already holds
+// exactly that (every plain system call; not a frame that rt_sigreturn
+// restored).
+//
+// RFLAGS is put back without POPFQ, which under TCG is a helper call that
+// ends the translation block and goes back to QEMU's main loop, as STI
+// does once more right after it. The fast path is taken only when RFLAGS
+// holds nothing but the status flags, IF and the reserved bit 1
+// (fastRFLAGS): everything else is clear in the kernel already (IA32_FMASK
+// clears TF, DF, IOPL, NT, RF, AC and ID on entry, syscall_msr.go), so
+// setting OF with an addition, the other five status flags with SAHF and
+// IF with STI leaves RFLAGS exactly as R11 says, and as SYSRET would.
 // Anything else returns through IRETQ with every register from the frame.
 TEXT ·syscallReturn(SB),NOSPLIT|NOFRAME,$0
 	CLI
@@ -290,8 +303,11 @@ regs:
 	MOVQ	32(SP), R11
 	CMPQ	R11, 152(SP)
 	JNE	slow
-	ANDQ	$0x300, R11		// IF | TF
-	CMPQ	R11, $0x200
+	CMPB	·lahfsahf(SB), $0
+	JEQ	slow
+	TESTQ	$0x200, R11		// IF
+	JEQ	slow
+	TESTQ	$~fastRFLAGS, R11
 	JNE	slow
 	POPQ	R15
 	POPQ	R14
@@ -305,16 +321,24 @@ regs:
 	POPQ	DI
 	POPQ	SI
 	POPQ	DX
-	ADDQ	$8, SP			// RCX: RIP, below
+	ADDQ	$8, SP			// RCX: RIP, already in CX
+	// The status flags from R11, with AX and BX as scratch before
+	// their pops; from here on only moves, pops and STI, which leave
+	// them alone. AH gets RFLAGS bits 7..0 first (the shift sets flags
+	// of its own). Then OF (bit 11): moved to bit 31 and added to
+	// itself, it overflows exactly when it was set. Last SAHF loads
+	// SF, ZF, AF, PF and CF from AH and keeps OF.
+	MOVL	R11, AX
+	SHLL	$8, AX
+	MOVL	R11, BX
+	ANDL	$0x800, BX
+	SHLL	$20, BX
+	ADDL	BX, BX
+	SAHF
 	POPQ	BX
 	POPQ	AX
-	// SP is at the vector word: RIP at 16, RFLAGS at 32, RSP at 40.
-	MOVQ	16(SP), CX
-	MOVQ	32(SP), R11
-	ANDQ	$~0x200, 32(SP)		// the RFLAGS image without IF
-	ADDQ	$32, SP
-	POPFQ
-	MOVQ	0(SP), SP
+	// SP is at the vector word: RSP at 40.
+	MOVQ	40(SP), SP
 	STI
 	JMP	CX
 slow:

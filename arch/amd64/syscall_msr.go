@@ -14,11 +14,17 @@ const (
 	EFER_SCE = 1 << 0
 	EFER_NXE = 1 << 11
 
-	// RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. IF off
-	// makes the stack switch in syscallEntry atomic; DF off is what the
-	// Go ABI (and the C ABI) assume.
-	fmaskBits = 1<<8 | 1<<9 | 1<<10 | 3<<12 | 1<<14 | 1<<18
+	// RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, RF, AC, ID.
+	// IF off makes the stack switch in syscallEntry atomic; DF off is
+	// what the Go ABI (and the C ABI) assume. RF and ID as Linux clears
+	// them too (syscall_init, arch/x86/kernel/cpu/common.c): kernel code
+	// then runs with nothing in RFLAGS but the status flags and IF, which
+	// is what lets syscallReturn restore RFLAGS without POPFQ.
+	fmaskBits = 1<<8 | 1<<9 | 1<<10 | 3<<12 | 1<<14 | 1<<16 | 1<<18 | 1<<21
 )
+
+// CPUID.80000001H:ECX bit 0 reports LAHF/SAHF in 64-bit mode.
+const cpuidLAHFSAHF = 1 << 0
 
 // CR4.FSGSBASE enables RDFSBASE and WRFSBASE (SDM Vol. 3A, 2.5), which
 // CPUID.(EAX=7,ECX=0):EBX bit 0 reports.
@@ -35,6 +41,13 @@ const (
 //lint:ignore U1000 read by entry_amd64.s (syscallEntry, syscallReturn)
 var fsgsbase bool
 
+// lahfsahf is set when SAHF works in 64-bit mode: syscallReturn's fast
+// path sets the status flags with it (every x86-64 CPU since 2006 has
+// it, QEMU's included; without it every system call returns by IRETQ).
+//
+//lint:ignore U1000 read by entry_amd64.s (syscallReturn)
+var lahfsahf bool
+
 // EnableSyscall programs this CPU's SYSCALL MSRs, and CR4.FSGSBASE where
 // the CPU has it.
 func EnableSyscall() {
@@ -43,6 +56,10 @@ func EnableSyscall() {
 	} else if _, b, _, _ := Cpuid(7, 0); b&cpuidFSGSBASE != 0 {
 		WriteCR4(ReadCR4() | CR4FSGSBASE)
 		fsgsbase = true
+	}
+	if max, _, _, _ := Cpuid(0x80000000, 0); max >= 0x80000001 {
+		_, _, c, _ := Cpuid(0x80000001, 0)
+		lahfsahf = c&cpuidLAHFSAHF != 0
 	}
 	Wrmsr(MSR_EFER, Rdmsr(MSR_EFER)|EFER_SCE)
 	Wrmsr(MSR_STAR, uint64(KernelCS)<<32|uint64(KernelCS)<<48)

@@ -31,6 +31,15 @@ func BenchmarkTimeNow(b *testing.B) {
 	}
 }
 
+// BenchmarkRawGetpid: the cheapest system call, without the runtime's
+// entersyscall/exitsyscall, so the kernel's entry and exit paths alone
+// (signals.BenchmarkRawGetpid is the same loop; docs/syscall.md).
+func BenchmarkRawGetpid(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+	}
+}
+
 // BenchmarkGoroutineCreate: a goroutine created and run to its end,
 // handing back on a channel.
 func BenchmarkGoroutineCreate(b *testing.B) {
