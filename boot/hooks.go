@@ -21,6 +21,7 @@ func installHooks() {
 	// arch cannot import kernel: every entry's Go side, and a new
 	// task's first Go code, call up through these.
 	amd64.TrapHook = kernel.HandleTrap
+	amd64.SyscallEntryHook = kernel.DoSyscall64
 	amd64.ForkTailHook = kernel.ForkTail
 	// linux imports kernel: the system-call table is above it.
 	kernel.SyscallHook = linux.Dispatch

@@ -61,12 +61,11 @@ const (
 	fromException
 )
 
-// HandleTrap is the dispatcher behind every entry (amd64.TrapHook, which
-// boot/hooks.go installs).
+// HandleTrap is the dispatcher behind every interrupt and exception
+// (amd64.TrapHook, which boot/hooks.go installs). System calls enter
+// DoSyscall64 directly (amd64.SyscallEntryHook).
 func HandleTrap(f *amd64.TrapFrame) {
 	switch {
-	case f.Vector == amd64.VecSyscall:
-		doSyscall64(f)
 	case f.Vector < 32:
 		handleException(f)
 		irqentryExit(f, fromException)
@@ -78,7 +77,7 @@ func HandleTrap(f *amd64.TrapFrame) {
 	}
 }
 
-// doSyscall64 is a system call from entry to exit, Linux's do_syscall_64
+// DoSyscall64 is a system call from entry to exit, Linux's do_syscall_64
 // with syscall_enter_from_user_mode and syscall_exit_to_user_mode folded
 // in. It runs the call with interrupts on and returns with them off. Its
 // caller was goroutine code: one from kernel code never gets here (the
@@ -92,7 +91,7 @@ func HandleTrap(f *amd64.TrapFrame) {
 // local; the trace points inline to one test of the class (trace/events.go);
 // the per-task count is kept here, next to the task, rather than in
 // linux.Dispatch, which would have to look the task up again.
-func doSyscall64(f *amd64.TrapFrame) {
+func DoSyscall64(f *amd64.TrapFrame) {
 	t := Current()
 	t.Signal.origAX = int64(f.RAX)
 	t.Stats.Syscalls++

@@ -50,7 +50,7 @@ type handler func(f *amd64.TrapFrame) int64
 // Dispatch runs the system call in f and stores the result in RAX.
 func Dispatch(f *amd64.TrapFrame) {
 	nr := f.RAX
-	countSyscall(nr) // the per-task count is kernel.doSyscall64's
+	countSyscall(nr) // the per-task count is kernel.DoSyscall64's
 	var r int64
 	if nr < uint64(len(table)) && table[nr] != nil {
 		r = table[nr](f)

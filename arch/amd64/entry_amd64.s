@@ -238,11 +238,30 @@ sse:
 	MOVUPS	X14, (TF_XMM+14*16)(SP)
 	MOVUPS	X15, (TF_XMM+15*16)(SP)
 	// The frame-pointer record, as buildFrame makes it.
-	MOVQ	SP, DI
+	MOVQ	SP, AX
 	SUBQ	$16, SP
-	MOVQ	DI, 0(SP)
+	MOVQ	AX, 0(SP)
 	MOVQ	$0, 8(SP)
 	MOVQ	$0, BP
+	CMPQ	(16+TF_VECTOR)(SP), $0x100
+	JNE	kernelcaller		// out of line, at the end
+	// Into the kernel's do_syscall_64 (SyscallEntryHook, trap.go) as
+	// ABIInternal code is entered, without the ABI0 wrapper that a CALL
+	// of a Go function from assembly goes through, nor trap and
+	// HandleTrap: under TCG each of their calls and returns is a lookup
+	// of the next translation block. ABIInternal wants the frame in AX
+	// (done above), g in R14 (the kernel g at -8(FS), as the wrapper
+	// would load it), X15 zero (saved above) and the closure in DX.
+	MOVQ	-8(FS), R14
+	XORPS	X15, X15
+	MOVQ	·SyscallEntryHook(SB), DX
+	MOVQ	0(DX), CX
+	CALL	CX
+	ADDQ	$16, SP
+	JMP	·syscallReturn(SB)
+kernelcaller:
+	// A caller in kernel context (fromkernel marked the frame): the
+	// BUG report is HandleTrap's, through trap, with the frame at 0(SP).
 	CALL	·trap(SB)
 	ADDQ	$16, SP
 	JMP	·syscallReturn(SB)

@@ -12,6 +12,12 @@ import "gopreempt/internal/addr"
 // except that a system call may sleep through the scheduler.
 var TrapHook func(f *TrapFrame)
 
+// SyscallEntryHook handles a system call: syscallEntry calls it directly
+// (kernel.DoSyscall64, Linux's do_syscall_64), in SYSCALL context with
+// interrupts off; it returns with them off. Interrupts and exceptions go
+// through TrapHook.
+var SyscallEntryHook func(f *TrapFrame)
+
 // ForkTailHook runs first in every new task (see forkReturn).
 var ForkTailHook func()
 
