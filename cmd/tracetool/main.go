@@ -1,12 +1,13 @@
 // Command tracetool turns a gopreempt event trace (the stream the kernel
 // writes to its second serial port: trace/format) into a timeline:
 //
-//	tracetool [-elf kernel.elf] [-json out.json] [-html out.html] [-summary] trace.bin
+//	tracetool [-elf kernel.elf] [-json out.json] [-html out.html] [-summary] [-wakeups [-pid N]...] trace.bin
 //
 // -json writes Chrome/Perfetto trace-event JSON (open it in
 // ui.perfetto.dev or chrome://tracing); -html writes a self-contained
 // page with a per-CPU timeline (no network, no external scripts);
-// -summary prints the event counts; -elf names PCs with the kernel's
+// -summary prints the event counts; -wakeups follows every cross-CPU
+// wake-up to its IPI and switch (wakeups.go); -elf names PCs with the kernel's
 // line table (where each preemption took the CPU). docs/tracing.md explains both views.
 package main
 
@@ -28,9 +29,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "write Chrome trace-event JSON to `file`")
 	htmlOut := fs.String("html", "", "write the HTML timeline to `file`")
 	summary := fs.Bool("summary", false, "print how many events of each type the trace holds")
+	wakeups := fs.Bool("wakeups", false, "follow each cross-CPU wake-up to its IPI and switch, and count what ended idle halts")
+	var wakePids pidSet
+	fs.Var(&wakePids, "pid", "with -wakeups, follow only this task's wake-ups (repeatable)")
 	elfPath := fs.String("elf", "", "name PCs (preemption points, preempt_disable callers) with the kernel `ELF`'s line table")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: tracetool [-elf kernel.elf] [-json out.json] [-html out.html] [-summary] trace.bin")
+		fmt.Fprintln(stderr, "usage: tracetool [-elf kernel.elf] [-json out.json] [-html out.html] [-summary] [-wakeups [-pid N]...] trace.bin")
 		return 2
 	}
 	f, err := os.Open(fs.Arg(0))
@@ -73,7 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !write(*jsonOut, writeChrome) || !write(*htmlOut, writeHTML) {
 		return 1
 	}
-	if *summary || (*jsonOut == "" && *htmlOut == "") {
+	if *wakeups {
+		writeWakeups(stdout, tr, wakePids)
+	}
+	if *summary || (*jsonOut == "" && *htmlOut == "" && !*wakeups) {
 		printSummary(stdout, tr, tl)
 	}
 	return 0
