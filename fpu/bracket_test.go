@@ -173,9 +173,16 @@ func testNoPreemptionInsideBracket(t *testing.T) {
 				if !due {
 					t.Errorf("need_resched not set after %d ticks (%d needed) with another task runnable", ticks, needed)
 				}
-				if after.PreemptFromEnable != before.PreemptFromEnable+1 {
-					t.Errorf("the pending preemption did not happen at kernel_fpu_end (preemptions from preempt_enable %d -> %d)",
-						before.PreemptFromEnable, after.PreemptFromEnable)
+				// kernel_fpu_end()'s preempt_enable() lowers the count
+				// before preempt_schedule() sets PREEMPT_ACTIVE: a tick
+				// in between preempts on its interrupt return, a few
+				// instructions early, and the same preemption is
+				// counted there (kernel/preempt_schedule.go).
+				atEnable := after.PreemptFromEnable - before.PreemptFromEnable
+				onIRQ := after.PreemptFromIRQ - inside.PreemptFromIRQ
+				if atEnable > 1 || atEnable == 0 && onIRQ == 0 {
+					t.Errorf("the pending preemption did not happen at kernel_fpu_end (%d at preempt_enable, %d on interrupt return)",
+						atEnable, onIRQ)
 				}
 				if after.MaxPreemptOff < uint64(350*time.Millisecond) {
 					t.Errorf("longest preempt-off section %v, want at least the bracket's %v", time.Duration(after.MaxPreemptOff), spun)

@@ -170,13 +170,23 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 				t.Errorf("preempt_enable_no_resched() acted on need_resched")
 			}
 			kernel.PreemptCheckResched()
+			pending := kernel.NeedResched()
 			final := k.Task().Stats
 			if final.Involuntary == after.Involuntary {
 				if final.Voluntary != after.Voluntary && round < 5 {
 					round++
 					continue // need_resched went to the runtime's park
 				}
-				t.Errorf("preempt_check_resched() did not preempt")
+				// schedule() may rightly pick this task again: the tick
+				// asks when the slice is used up, but CFS runs the
+				// lowest virtual runtime, which may still be ours (we
+				// slept while busy ran). Either way schedule() clears
+				// need_resched; left set, it was not called.
+				if pending {
+					t.Errorf("preempt_check_resched() left need_resched set without scheduling")
+				} else {
+					t.Logf("preempt_check_resched() scheduled, and CFS picked this task again")
+				}
 			}
 			return
 		}
