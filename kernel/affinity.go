@@ -116,7 +116,7 @@ func loadBalance(rq *RunQueue) bool {
 		}
 	}
 	if moved != nil {
-		src.remove(moved)
+		src.detach(moved)
 		rq.enqueue(moved)
 		rq.Stats.Pulled++
 	}

@@ -83,27 +83,67 @@ func (rq *RunQueue) enqueueEntity(t *Task, flags int) {
 	markRunnable(t)
 }
 
-// dequeueFirst removes and returns the leftmost task, or nil (Linux's
-// pick_next_entity with set_next_entity). rq.lock is held.
+// dequeueFirst removes and returns the leftmost task, or nil: the task
+// schedule() runs next (Linux's pick_next_entity, and the
+// __dequeue_entity of set_next_entity). rq.lock is held.
+//
+// It does not move min_vruntime, as set_next_entity does not. The task
+// leaves the tree to become the running one, and min_vruntime counts the
+// running task; but until schedule() switches, rq.curr is still prev,
+// queued again if it stays runnable, so a new minimum taken here would
+// leave the picked task out and could rise to the next queued task,
+// however far ahead that one is. The picked task would then run behind
+// the queue's clock, and every task woken or created meanwhile, placed
+// from min_vruntime, would wait until it had run off the difference:
+// after a task that was seconds ahead (a long non-preemptible run, a
+// nice-19 charge over a host stall) that was seconds of starvation, and
+// a task spinning on sched_yield() behind the clock was picked again on
+// every yield (docs/sched.md). min_vruntime moves at the next
+// update_curr, with the picked task running.
 func (rq *RunQueue) dequeueFirst() *Task {
 	t := taskOfNode(rq.tasksTimeline.First())
 	if t == nil {
 		return nil
 	}
-	rq.remove(t)
+	rq.unlink(t)
 	return t
 }
 
-// remove takes t out of the tree wherever it is. rq.lock is held.
+// pickNextTask is put_prev_task and pick_next_task_fair: prev goes back
+// into the tree at its virtual runtime if it stays runnable (requeue),
+// and the leftmost task, or the idle task if there is none, becomes the
+// one to run. rq.lock is held, rq.curr is still prev, and prev has been
+// charged (update_curr).
+func (rq *RunQueue) pickNextTask(prev *Task, requeue bool) *Task {
+	if requeue {
+		rq.enqueue(prev)
+	}
+	next := rq.dequeueFirst()
+	if next == nil {
+		next = rq.idle.ptr()
+	}
+	markPicked(next)
+	rq.setNextEntity(next)
+	return next
+}
+
+// remove takes t out of the tree wherever it is (a task leaving the
+// queue for another CPU) and moves min_vruntime on, as dequeue_entity
+// does: rq.curr, running, still counts. rq.lock is held.
 func (rq *RunQueue) remove(t *Task) {
 	if !t.onRQ {
 		return
 	}
+	rq.unlink(t)
+	rq.updateMinVruntime()
+}
+
+// unlink takes queued t out of the tree and the counts. rq.lock is held.
+func (rq *RunQueue) unlink(t *Task) {
 	rq.tasksTimeline.Erase(&t.se.runNode)
 	rq.load -= t.se.weight
 	t.onRQ = false
 	rq.nrRunning--
-	rq.updateMinVruntime()
 }
 
 // first and next walk the queued tasks in vruntime order. rq.lock is held.

@@ -70,7 +70,7 @@ type schedEntity struct {
 	sumExec      uint64      // ns run in all
 	prevSumExec  uint64      // sumExec when it was last picked
 	weight       uint64      // its load weight while queued
-	rqCPU        int32       // the queue whose clock vruntime is on
+	rqCPU        int32       // the queue whose clock vruntime is on; -1: detached, vruntime is a distance from a clock
 	placed       bool        // has been on a run queue
 	lastWakeup   uint64      // Nanotime of its last wake-up
 	wakeRun      uint64      // Nanotime it was first switched in after it
@@ -240,14 +240,35 @@ func (rq *RunQueue) updateMinVruntime() {
 // renormalise puts t's virtual runtime on rq's clock if it was on
 // another queue's: the same distance from min_vruntime as before
 // (Linux: dequeue and migrate_task_rq_fair subtract the old queue's
-// min_vruntime, enqueue_entity adds the new one's). rq.lock is held.
+// min_vruntime, enqueue_entity adds the new one's). A task detached from
+// its queue (rqCPU -1) carries that distance already; a sleeper's is
+// taken now, from its old queue's clock as it is (its placement bounds
+// the credit). rq.lock is held.
 func (rq *RunQueue) renormalise(t *Task) {
-	if t.se.rqCPU == int32(rq.cpu) {
+	switch t.se.rqCPU {
+	case int32(rq.cpu):
 		return
+	case -1:
+		t.se.vruntime += rq.minVruntime
+	default:
+		old := atomic.LoadUint64(&cpuRQ(int(t.se.rqCPU)).minVruntime)
+		t.se.vruntime = t.se.vruntime - old + rq.minVruntime
 	}
-	old := atomic.LoadUint64(&cpuRQ(int(t.se.rqCPU)).minVruntime)
-	t.se.vruntime = t.se.vruntime - old + rq.minVruntime
 	t.se.rqCPU = int32(rq.cpu)
+}
+
+// detach prepares t, queued on rq or running there, to be queued on
+// another CPU (load balancing, a move for affinity): its virtual runtime
+// becomes its distance from rq's clock, taken before the removal moves
+// the clock on, as dequeue_entity subtracts min_vruntime before its
+// update_min_vruntime. Measured after, a task that was the leftmost
+// would come out behind by however far the next one was ahead, and run
+// behind its new queue's clock by that much. rq.lock is held.
+func (rq *RunQueue) detach(t *Task) {
+	lag := t.se.vruntime - rq.minVruntime
+	rq.remove(t) // nothing to do for the running task
+	t.se.vruntime = lag
+	t.se.rqCPU = -1
 }
 
 // placeEntity is place_entity: where a new or woken task starts.
@@ -313,7 +334,7 @@ const maxReweightLag = 1 << 40
 func (rq *RunQueue) reweightTask(t *Task, nice int32) {
 	oldW, newW := NiceToWeight(t.Nice), NiceToWeight(nice)
 	running := rq.curr.ptr() == t && t.onCPU
-	sleeping := !t.onCPU && !t.onRQ && t.State&(TASK_INTERRUPTIBLE|TASK_UNINTERRUPTIBLE) != 0
+	sleeping := !t.onCPU && !t.onRQ && t.se.rqCPU >= 0 && t.State&(TASK_INTERRUPTIBLE|TASK_UNINTERRUPTIBLE) != 0
 	if running {
 		rq.updateCurr()
 	}
@@ -347,10 +368,14 @@ func (rq *RunQueue) reweightTask(t *Task, nice int32) {
 // invariants and returns what is wrong, or "" (tests; the queue is
 // locked for the check). The tree is in vruntime order with its leftmost
 // node cached, nrRunning and load count the queued tasks, each of which
-// is on this queue's clock and not running; min_vruntime is no later
-// than the leftmost task; and no queued task is more than maxBehind
-// virtual ns behind min_vruntime or more than maxAhead ahead of it (0:
-// not checked). Interrupt-safe: no allocation unless a check fails.
+// is on this queue's clock and not running; and no queued task, nor the
+// running one, is more than maxBehind virtual ns behind min_vruntime,
+// and no queued task more than maxAhead ahead of it (0: not checked).
+// A task is placed at most sched_latency/2 behind min_vruntime (its
+// sleeper credit), and min_vruntime cannot pass a task that is queued or
+// running, so with maxBehind at that credit the check holds unless a
+// nice change has scaled a lag (reweightTask). Interrupt-safe: no
+// allocation unless a check fails.
 func CheckFairRQ(cpu int, maxBehind, maxAhead uint64) string {
 	rq := cpuRQ(int(cpu))
 	fl := rq.lock.Lock()
@@ -392,6 +417,10 @@ func (rq *RunQueue) checkFair(maxBehind, maxAhead uint64) (bad, what string, pid
 			return "queued task too far ahead of min_vruntime", "task", t.Pid, t.se.vruntime
 		}
 		prev = t
+	}
+	if c := rq.curr.ptr(); maxBehind != 0 && fairTask(c) && !c.onRQ &&
+		int64(c.se.vruntime-rq.minVruntime) < -int64(maxBehind) {
+		return "the running task too far behind min_vruntime", "task", c.Pid, c.se.vruntime
 	}
 	if nr != rq.nrRunning {
 		return "nr_running is not the number of queued tasks", "queue", 0, 0

@@ -52,30 +52,28 @@ func schedule() {
 	rq.updateCurr()
 	preempted := prev.ThreadInfo.PreemptCount&PREEMPT_ACTIVE != 0
 
+	requeue := false
 	switch {
 	case prev.kind == taskIdle:
 		// the idle task is never queued
 	case prev.State == TASK_DEAD:
 		// freed by finishSwitch; it must never be queued again
 	case prev.migrateTo != 0:
-		// leaving for another CPU: queued there by finishSwitch
+		// leaving for another CPU: queued there by finishSwitch, its
+		// distance from this queue's clock taken now
+		rq.detach(prev)
 	case prev.State == TASK_RUNNING || preempted: // <- the PREEMPT_ACTIVE rule
-		rq.enqueue(prev)
+		requeue = true
 	case signalPendingState(prev.State, prev):
 		// A signal came before the sleep: the sleep ends at once, and
 		// the sleeping call sees it (Linux's signal_pending_state).
 		atomicStoreState(prev, TASK_RUNNING)
-		rq.enqueue(prev)
+		requeue = true
 	default:
 		// prev sleeps: it is on no run queue until a wake-up.
 	}
-	next := rq.dequeueFirst()
-	if next == nil {
-		next = rq.idle.ptr()
-	}
-	markPicked(next)
+	next := rq.pickNextTask(prev, requeue)
 	ClearTskNeedResched(prev)
-	rq.setNextEntity(next)
 
 	if next == prev {
 		rq.lock.Unlock(fl)
