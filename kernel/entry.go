@@ -38,7 +38,10 @@ import (
 //     is zero (CondResched); after a device interrupt only under
 //     preempt=full, with interrupts on where the code was interrupted and
 //     the count zero (preempt_schedule_irq). An interrupt that hit the
-//     kernel itself gets that second rule and nothing else.
+//     kernel itself gets that second rule and nothing else. Goroutine
+//     code that is not a kthread's (the Go runtime's threads) is user
+//     space: an interrupt's return preempts it under every model
+//     (mayPreemptTaskContext).
 //   - A signal frame is built only for code that may be interrupted by
 //     arbitrary Go code: task context, preempt_count zero (so no
 //     preempt_disable(), no spinlock, no pinned goroutine) and interrupts
@@ -156,6 +159,25 @@ func mayPreemptIRQ(f *amd64.TrapFrame) bool {
 	return Model == PreemptFull && f.InterruptsWereEnabled() && PreemptCount() == 0 && NeedResched()
 }
 
+// mayPreemptTaskContext is the rule on an interrupt's way back to task
+// context. A kthread's goroutine code is kernel code and follows the
+// model (mayPreemptIRQ). Any other task's is the Go runtime's threads
+// and the goroutines they run, which is what user space is to Linux:
+// preempted on the way back under every model, as exit_to_user_mode_loop
+// schedules on need_resched whatever the kernel's preemption model. The
+// runtime relies on it: it waits for another thread in loops that never
+// enter the kernel (bgsweep waiting for another sweeper to finish,
+// goschedIfBusy, casgstatus before its first osyield), and under
+// preempt=none on one CPU such a loop kept the CPU for ever, with the
+// thread it waited for queued behind it (the stall detector's "pid 2
+// init runnable on cpu0 for 61 s and not run", docs/preemption.md).
+func mayPreemptTaskContext(f *amd64.TrapFrame) bool {
+	if Current().kind == taskKthread {
+		return mayPreemptIRQ(f)
+	}
+	return f.InterruptsWereEnabled() && PreemptCount() == 0 && NeedResched()
+}
+
 // maySignal reports whether a signal frame may be built for f now.
 func maySignal(f *amd64.TrapFrame) bool {
 	return f.InterruptsWereEnabled() && PreemptCount() == 0
@@ -174,7 +196,7 @@ func exitToTaskContextLoop(f *amd64.TrapFrame, from int) {
 				CondResched()
 				amd64.Cli()
 				work = true
-			case from == fromIRQ && mayPreemptIRQ(f):
+			case from == fromIRQ && mayPreemptTaskContext(f):
 				PreemptScheduleIRQ()
 				work = true
 			}

@@ -272,7 +272,9 @@ func reportStall(now uint64, f stallFinding) {
 		rq := cpuRQ(cpu)
 		m := Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(": last tick ").
 			U((now - min(now, percpu.PerCPU(stallCPUs, cpu).lastTick.Load())) / 1e6).S(" ms ago, curr pid ").
-			I(int64(rq.curr.ptr().Pid)).S(", ").U(uint64(rq.nrRunning)).S(" queued:")
+			I(int64(rq.curr.ptr().Pid)).S(", model ").S(Model.String()).S(", min_vruntime ").U(rq.minVruntime / 1e6).
+			S(" ms, ").U(rq.Stats.Switches).S(" switches, ").U(rq.Stats.Ticks).S(" ticks, ").
+			U(uint64(rq.nrRunning)).S(" queued:")
 		for q := rq.first(); q != nil; q = rq.next(q) {
 			m = m.S(" ").I(int64(q.Pid))
 		}
@@ -360,6 +362,14 @@ func showTask(t *Task) {
 		S(" state ").S(stateLetter(t.State)).S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
 		S(" onCPU ").S(boolStr(t.onCPU)).S(" onRQ ").S(boolStr(t.onRQ)).
 		S(" preempt_count ").X(uint64(t.ThreadInfo.PreemptCount)).S(" migrateTo ").I(int64(t.migrateTo))
+	if t.kind != taskIdle && t.se.rqCPU >= 0 && int(t.se.rqCPU) < OnlineCPUs() {
+		// Its place in the fair scheduler: how far its virtual
+		// runtime is ahead of its queue's min_vruntime (negative:
+		// behind), its run time, and how often it left the CPU.
+		lag := int64(t.se.vruntime - atomic.LoadUint64(&cpuRQ(int(t.se.rqCPU)).minVruntime))
+		m = m.S(" nice ").I(int64(t.Nice)).S(" vlag ").I(lag / 1e3).S(" us run ").U(t.se.sumExec / 1e6).
+			S(" ms switches ").U(t.Stats.Voluntary).S("/").U(t.Stats.Involuntary)
+	}
 	if t.kind != taskIdle && t.State != TASK_DEAD {
 		f := (*amd64.TrapFrame)(ptrOf((t.KStackHi &^ 15) - amd64.TrapFrameSize))
 		if f.Vector == amd64.VecSyscall {
