@@ -204,27 +204,41 @@ func fireCPUTimer(id int32, tm *cpuTimer, curr *Task, now uint64) {
 	atomic.AddUint64(&cpuTimerStats.TimerSignals, 1)
 }
 
-// dequeueTimerSignal is called when thread t takes sig with SI_TIMER:
-// it finds the timer whose signal it is, records its overrun for
-// timer_getoverrun and returns what the siginfo reports. Interrupts are
-// off.
+// dequeueTimerSignal takes thread t's pending timer signal sig (si_code
+// SI_TIMER): it finds the timer whose signal it is, records its overrun
+// for timer_getoverrun, clears the pending bit and returns what the
+// siginfo reports. ok is false if no timer counts the signal as queued
+// (the timer was re-armed or deleted since): the signal is dropped, as
+// Linux drops it (it would name no timer). Both timer tables stay locked
+// from the lookup to the clearing of the bit, so an expiry on another
+// CPU, which asks under its table's lock whether its last signal is
+// still pending, sees the signal either pending or taken: never taken
+// and not yet accounted, in which case it queued a second signal afresh,
+// the overruns counted so far were lost and the second signal named no
+// timer. Lock order: cpuTimers.lock, then posixTimers.lock. Interrupts
+// are off.
 //
 //go:nosplit
-func dequeueTimerSignal(t *Task, sig int) (id, overrun int32, value uint64) {
+func dequeueTimerSignal(t *Task, sig int) (id, overrun int32, value uint64, ok bool) {
 	fl := cpuTimers.lock.Lock()
+	pfl := posixTimers.lock.Lock()
 	for i := range cpuTimers.timer {
 		tm := &cpuTimers.timer[i]
 		if tm.inUse && tm.queued && tm.queuedFor == refOf(t) && tm.signo == int32(sig) {
 			tm.queued = false
 			tm.overLast, tm.overrun = tm.overrun, 0
-			id, overrun, value = int32(i), tm.overLast, tm.value
+			id, overrun, value, ok = int32(i), tm.overLast, tm.value, true
 			atomic.AddUint64(&cpuTimerStats.TimerTaken, 1)
-			cpuTimers.lock.Unlock(fl)
-			return
+			break
 		}
 	}
+	if !ok {
+		id, overrun, value, ok = dequeuePosixTimerSignal(t, sig) // posix_timers.go
+	}
+	atomic.AndUint64(&t.Signal.timer, ^sigmask(sig))
+	atomic.AndUint64(&t.Signal.pending, ^sigmask(sig))
+	posixTimers.lock.Unlock(pfl)
 	cpuTimers.lock.Unlock(fl)
-	id, overrun, value, _ = dequeuePosixTimerSignal(t, sig) // posix_timers.go
 	return
 }
 

@@ -240,10 +240,9 @@ func queueProcessSignal(sig int, owner taskRef) *Task {
 
 // dequeuePosixTimerSignal is dequeueTimerSignal's half for the wall-clock
 // timers: thread t takes sig with SI_TIMER. found is false if no
-// wall-clock timer queued it. Interrupts are off.
+// wall-clock timer queued it. The table is locked (by
+// dequeueTimerSignal), interrupts are off.
 func dequeuePosixTimerSignal(t *Task, sig int) (id, overrun int32, value uint64, found bool) {
-	fl := posixTimers.lock.Lock()
-	defer posixTimers.lock.Unlock(fl)
 	for i := range posixTimers.timer {
 		pt := &posixTimers.timer[i]
 		if pt.inUse && pt.queued && pt.queuedFor == refOf(t) && pt.signo == int32(sig) {

@@ -465,14 +465,20 @@ func dequeueSignal(t *Task) (sig int, code int32) {
 		own := atomic.LoadUint64(&s.pending) &^ s.blocked
 		if own != 0 {
 			sig = lowestSignal(own)
+			if atomic.LoadUint64(&s.timer)&sigmask(sig) != 0 && atomic.LoadUint64(&s.tkill)&sigmask(sig) == 0 {
+				// A timer's: taken, pending bit and all, under the
+				// timers' locks; dropped if its timer no longer
+				// counts it as queued (posix_cpu_timers.go).
+				ti := &s.timerInfo
+				var ok bool
+				if ti.id, ti.overrun, ti.value, ok = dequeueTimerSignal(t, sig); ok {
+					return sig, SI_TIMER
+				}
+				continue
+			}
 			atomic.AndUint64(&s.pending, ^sigmask(sig))
 			if atomic.LoadUint64(&s.tkill)&sigmask(sig) != 0 {
 				return sig, SI_TKILL
-			}
-			if atomic.AndUint64(&s.timer, ^sigmask(sig))&sigmask(sig) != 0 {
-				ti := &s.timerInfo
-				ti.id, ti.overrun, ti.value = dequeueTimerSignal(t, sig)
-				return sig, SI_TIMER
 			}
 			return sig, SI_USER
 		}

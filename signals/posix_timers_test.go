@@ -243,3 +243,29 @@ func TestPosixTimerOneShot(t *testing.T) {
 		}
 	})
 }
+
+// A timer's signal still pending when timer_settime re-arms the timer is
+// not the new setting's (kernel/posix_timers.go, arm): it must not be
+// delivered as an SI_TIMER that names no timer (si_tid 0, si_value 0),
+// which is what a signal whose timer no longer counts it as queued
+// became.
+func TestPosixTimerRearmPendingSignal(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	withRaw(t, syscall.SIGUSR2, func() {
+		sev := sigevent{value: 0xdef, signo: int32(syscall.SIGUSR2), notify: sigevThreadID, tid: int32(syscall.Gettid())}
+		id := timerCreate(t, clockMono, &sev)
+		sigprocmask(sigBlock, bit(syscall.SIGUSR2))
+		defer sigprocmask(sigUnblock, bit(syscall.SIGUSR2))
+		before := kernel.PosixTimerStatsOf()
+		timerSettime(t, id, 0, 0, time.Millisecond)
+		waitFor(t, "the timer's signal queued", func() bool { return kernel.PosixTimerStatsOf().Signals > before.Signals })
+		timerSettime(t, id, 0, 0, time.Hour)
+		c0 := rawCount()
+		sigprocmask(sigUnblock, bit(syscall.SIGUSR2))
+		if d := rawCount() - c0; d != 0 && (int32(signals.RawUnion[0]) != id || signals.RawUnion[1] != 0xdef) {
+			t.Errorf("%d deliveries after re-arming, the last with si_code %d si_tid %d si_value %#x: a timer signal that names no timer",
+				d, int32(signals.RawCode), int32(signals.RawUnion[0]), signals.RawUnion[1])
+		}
+	})
+}
