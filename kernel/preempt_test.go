@@ -124,15 +124,18 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 	defer kernel.KthreadStop(busy)
 	ktest.InKthread(t, "noresched", func(k *kernel.Kthread) {
 		k.Bind(0)
-		st := &k.Task().Stats
+		me := k.Task()
+		st := &me.Stats
 		// Once the count is back at zero the Go runtime may, at any
 		// function call, park this thread to run another goroutine
 		// (its own preemption, after 10 ms): a voluntary schedule()
-		// that consumes need_resched. A round where that happened
-		// shows nothing about preempt_enable_no_resched() and is
-		// tried again. So is a round in which busy was not runnable
-		// (parked by the Go runtime in the same way) when preemption
-		// went off: no tick would ask for a reschedule.
+		// that consumes need_resched. So may an interrupt's return,
+		// which preempts a task whose count is zero with need_resched
+		// set. A round where either happened before
+		// preempt_check_resched() shows nothing about it and is tried
+		// again. So is a round in which busy was not runnable (parked
+		// by the Go runtime in the same way) when preemption went off:
+		// no tick would ask for a reschedule.
 		for round, void := 1, 0; ; {
 			if void == maxAttempts {
 				t.Fatalf("in %d attempts busy was never runnable when preemption went off", void)
@@ -147,20 +150,33 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 				continue
 			}
 			// The tick asks for a reschedule once the slice is used up.
-			needed := uint64(max(k.Task().Slice, 0)) + 2
+			// Spin on until this task is also ahead of busy in virtual
+			// time, so that schedule() must switch (a need_resched from
+			// the slice alone may find this task still the one most
+			// behind, having slept while busy ran, and schedule() then
+			// rightly picks it again, which is no switch). busy is
+			// queued on CPU 0 and cannot run meanwhile.
+			needed := uint64(max(me.Slice, 0)) + 2
 			t0 := st.Ticks
 			limit := amd64.Rdtsc() + uint64(spinLimit.Seconds()*float64(kernel.TSCFrequency()))
-			for !kernel.NeedResched() && st.Ticks-t0 < needed && amd64.Rdtsc() < limit {
+			ahead := func() bool {
+				return int64(kernel.FairStatsOf(me).Vruntime-kernel.FairStatsOf(busy.Task()).Vruntime) > 0
+			}
+			for !(kernel.NeedResched() && st.Ticks-t0 >= needed && ahead()) && amd64.Rdtsc() < limit {
 			}
 			if !kernel.NeedResched() {
 				kernel.PreemptEnable()
 				t.Fatalf("need_resched not set after %d ticks (%d needed) with another task runnable", st.Ticks-t0, needed)
 			}
+			if !ahead() {
+				kernel.PreemptEnable()
+				t.Fatalf("after %d ticks of spinning this task is not ahead of busy in virtual time", st.Ticks-t0)
+			}
 			flags := kernel.LocalIrqSave() // no tick may preempt us below
-			before := k.Task().Stats
+			before := me.Stats
 			kernel.PreemptEnableNoResched()
 			still := kernel.NeedResched()
-			after := k.Task().Stats
+			after := me.Stats
 			kernel.LocalIrqRestore(flags)
 			if after.Voluntary != before.Voluntary && round < 5 {
 				round++
@@ -170,23 +186,15 @@ func TestEnableNoReschedLeavesNeedResched(t *testing.T) {
 				t.Errorf("preempt_enable_no_resched() acted on need_resched")
 			}
 			kernel.PreemptCheckResched()
-			pending := kernel.NeedResched()
-			final := k.Task().Stats
-			if final.Involuntary == after.Involuntary {
-				if final.Voluntary != after.Voluntary && round < 5 {
+			final := me.Stats
+			if final.PreemptFromEnable == after.PreemptFromEnable {
+				// preempt_schedule()'s own schedule() did not switch.
+				if (final.Voluntary != after.Voluntary || final.PreemptFromIRQ != after.PreemptFromIRQ) && round < 5 {
 					round++
-					continue // need_resched went to the runtime's park
+					continue // the runtime's park or an interrupt's return took need_resched first
 				}
-				// schedule() may rightly pick this task again: the tick
-				// asks when the slice is used up, but CFS runs the
-				// lowest virtual runtime, which may still be ours (we
-				// slept while busy ran). Either way schedule() clears
-				// need_resched; left set, it was not called.
-				if pending {
-					t.Errorf("preempt_check_resched() left need_resched set without scheduling")
-				} else {
-					t.Logf("preempt_check_resched() scheduled, and CFS picked this task again")
-				}
+				t.Errorf("preempt_check_resched() did not preempt (switches since preempt_enable_no_resched(): %d voluntary, %d on interrupt return)",
+					final.Voluntary-after.Voluntary, final.PreemptFromIRQ-after.PreemptFromIRQ)
 			}
 			return
 		}
