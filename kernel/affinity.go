@@ -78,8 +78,7 @@ func activateOn(t *Task, cpu int, woken bool) {
 	} else {
 		rq.enqueue(t)
 	}
-	checkPreemptWakeup(rq, t)
-	rq.lock.Unlock(fl)
+	unlockAndKick(rq, fl, checkPreemptWakeup(rq, t))
 }
 
 // loadBalance pulls one waiting task from the busiest other CPU to this

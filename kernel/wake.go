@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"gopreempt/arch/amd64"
 	"gopreempt/percpu"
 	"gopreempt/trace"
 )
@@ -43,6 +44,7 @@ func tryToWakeUp(t *Task, states int32) bool {
 	t.State = TASK_RUNNING
 	t.Stats.Wakeups++
 	noteWakeup(t)
+	kick := false
 	if !t.onCPU && !t.onRQ {
 		if target := selectTaskRQ(t); target != rq.cpu {
 			// Place it elsewhere: an idle CPU, or one it is allowed on.
@@ -54,32 +56,51 @@ func tryToWakeUp(t *Task, states int32) bool {
 		}
 		rq.enqueueWoken(t)
 		trace.SchedWakeup(t.Pid, rq.cpu)
-		checkPreemptWakeup(rq, t)
+		kick = checkPreemptWakeup(rq, t)
 	}
-	rq.lock.Unlock(fl)
+	unlockAndKick(rq, fl, kick)
 	return true
+}
+
+// unlockAndKick releases rq's lock and, if kick, sends rq's CPU its
+// reschedule IPI before interrupts come back on. The IPI goes after the
+// lock is free: the CPU it wakes goes straight to schedule(), which takes
+// that lock, and would otherwise spin on it while the sender is still
+// writing the local APIC's ICR (under QEMU's TCG a device access is slow,
+// and each PAUSE of the spinner ends its turn in the emulator's loop: 68
+// of them a round trip of the futex ping-pong, docs/benchmarks.md).
+// need_resched is already set under the lock, so a CPU that looks before
+// the IPI comes sees it; an IPI that finds it already handled is counted
+// and does nothing. Linux sends it to an idle CPU without holding that
+// CPU's lock as well (ttwu_queue_wakelist).
+func unlockAndKick(rq *RunQueue, fl uint64, kick bool) {
+	rq.lock.Release()
+	if kick {
+		smpSendReschedule(rq.cpu)
+	}
+	amd64.IrqRestore(fl)
 }
 
 // checkPreemptWakeup decides whether the woken task p should preempt the
 // task running on rq's CPU (check_preempt_wakeup): always the idle task,
 // otherwise when p's virtual runtime is behind curr's by more than the
-// wake-up granularity (sched_fair.go). rq.lock is held.
-func checkPreemptWakeup(rq *RunQueue, p *Task) {
+// wake-up granularity (sched_fair.go). rq.lock is held. It returns
+// whether rq's CPU, another one, needs a reschedule IPI for it, which the
+// caller sends once the lock is released (unlockAndKick).
+func checkPreemptWakeup(rq *RunQueue, p *Task) bool {
 	curr := rq.curr.ptr()
 	if curr == nil || curr == p {
-		return
+		return false
 	}
 	if curr.kind != taskIdle {
 		rq.updateCurr()
 		if !wakeupPreempt(curr, p) {
-			return
+			return false
 		}
 		rq.Stats.WakeupPreempts++
 	}
 	setTskNeedReschedBy(curr, reasonWakeup)
-	if rq.cpu != percpu.RawSmpProcessorID() {
-		smpSendReschedule(rq.cpu)
-	}
+	return rq.cpu != percpu.RawSmpProcessorID()
 }
 
 // schedulerIPI is the reschedule IPI's handler. Its work is done on the

@@ -40,6 +40,12 @@ func (l *RawLock) Unlock(flags uint64) {
 	IrqRestore(flags)
 }
 
+// Release releases the lock and leaves interrupts off: Unlock in two
+// halves (raw_spin_unlock, then local_irq_restore), for work that needs
+// interrupts off but not the lock, such as an IPI to the CPU whose queue
+// it was. IrqRestore with Lock's flags follows.
+func (l *RawLock) Release() { l.v.Store(0) }
+
 // IrqSave turns interrupts off on this CPU and, in task context, pins the
 // goroutine (see RawLock); it returns what IrqRestore needs to undo both.
 // It is local_irq_save for every caller, the irq package's included.
