@@ -61,7 +61,7 @@ func syscallFromKernel(f *amd64.TrapFrame) {
 	}
 	m.Emit()
 	Pr(KERN_EMERG).S("  RIP: ").X16(f.RIP).S(" RSP: ").X16(f.RSP).S(" (").S(stackName(t, uintptr(f.RSP))).
-		S(") RFLAGS: ").X16(f.RFLAGS).Emit()
+		S(") RFLAGS: ").X16(f.RFLAGS).S(" RBP: ").X16(f.RBP).Emit()
 	Pr(KERN_EMERG).S("  task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
 		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
 		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).

@@ -163,9 +163,13 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CPU_CURRENT(GS), SP
 	MOVQ	TC_KSTACKHI(SP), SP
 	// Kernel and IST stacks are in the upper half of the address space
-	// (mm/kstack.go), goroutine and runtime stacks in the lower.
+	// (mm/kstack.go), goroutine and runtime stacks in the lower, above
+	// the kernel image (the Go heap). One kernel stack is in the image:
+	// the boot stack, the boot CPU's idle task's, below its top.
 	CMPQ	CPU_SCRATCH(GS), $0
 	JLT	onkstack		// out of line, at the end: no taken jump here
+	CMPQ	SP, CPU_SCRATCH(GS)
+	JCC	belowtop		// this task's top >= RSP: out of line too
 build:
 	ANDQ	$~15, SP
 	PUSHQ	$0x10			// SS
@@ -265,6 +269,16 @@ kernelcaller:
 	CALL	·trap(SB)
 	ADDQ	$16, SP
 	JMP	·syscallReturn(SB)
+belowtop:
+	// A lower-half RSP at or below this task's kernel stack top: on that
+	// stack if also above its bottom (the boot CPU's idle task).
+	MOVQ	CPU_CURRENT(GS), SP
+	MOVQ	TC_KSTACKLO(SP), SP
+	CMPQ	SP, CPU_SCRATCH(GS)
+	JCS	onkstack		// bottom < RSP <= top
+	MOVQ	CPU_CURRENT(GS), SP
+	MOVQ	TC_KSTACKHI(SP), SP
+	JMP	build
 onkstack:
 	// The caller is on a kernel or IST stack: the frame goes below its RSP.
 	MOVQ	CPU_SCRATCH(GS), SP

@@ -29,11 +29,21 @@ func TestSyscallFromKernelContext(t *testing.T) {
 			"preempt_count=0x10000", // HARDIRQ_OFFSET: in the timer's handler
 			"irqs_disabled=1",
 			"calling context: hardirq",
-			"linux.Syscall6", "syscall.RawSyscall", "main.main.func1", "kernel.schedulerTick",
+			"linux.Syscall6", "syscall.RawSyscall", "main.main.func", "kernel.schedulerTick",
 		}},
 		{"raw-default", "-- raw", "", statusOops, []string{
 			"BUG: system call from kernel context: SYSCALL nr 39",
 			"syscall.RawSyscall",
+		}},
+		// The caller's frames survive on the boot stack too, which is
+		// in the lower half with goroutine stacks (the entry code took
+		// it for one and built the frame over them: a backtrace of one
+		// line).
+		{"raw-idle", "panic=exit -- raw-idle", "", statusBug, []string{
+			"BUG: system call from kernel context: SYSCALL nr 39",
+			"(this task's kernel stack)",
+			"task: swapper pid 0 cpu 0",
+			"syscall.RawSyscall", "main.main.func", "kernel.schedulerTick",
 		}},
 		{"raw-4cpus", "panic=exit -- raw", "4", statusBug, []string{
 			"BUG: system call from kernel context: SYSCALL nr 39",
@@ -44,7 +54,7 @@ func TestSyscallFromKernelContext(t *testing.T) {
 			"BUG: system call from kernel context: the Go runtime's entersyscall ran on the kernel's stand-in g",
 			"found by the page fault (#PF) entry",
 			"calling context: hardirq",
-			"runtime.entersyscall", "syscall.Syscall", "main.main.func2", "kernel.schedulerTick",
+			"runtime.entersyscall", "syscall.Syscall", "main.main.func", "kernel.schedulerTick",
 		}},
 		{"legal", "panic=exit -- legal", "", 0, []string{
 			"kernelsyscall: goroutine getpid 1",

@@ -2,6 +2,7 @@
 // may not make them (docs/syscall.md, "Who may make a system call").
 //
 //	raw      syscall.RawSyscall from the timer interrupt: kernel code
+//	raw-idle the same, when the tick interrupted the idle task
 //	syscall  syscall.Syscall from the timer interrupt: the runtime's
 //	         entersyscall runs on the kernel's stand-in g first
 //	legal    goroutine code, a kthread, and goroutine code with
@@ -31,6 +32,14 @@ func main() {
 	switch mode {
 	case "raw":
 		kernel.TickHook = func() { syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0) }
+	case "raw-idle":
+		// The boot CPU's idle task runs on the boot stack, the one
+		// kernel stack in the lower half (in the kernel image).
+		kernel.TickHook = func() {
+			if kernel.Current().Pid == 0 {
+				syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+			}
+		}
 	case "syscall":
 		kernel.TickHook = func() { syscall.Syscall(syscall.SYS_GETPID, 0, 0, 0) }
 	case "legal":
