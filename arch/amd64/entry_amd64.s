@@ -163,13 +163,13 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CPU_CURRENT(GS), SP
 	MOVQ	TC_KSTACKHI(SP), SP
 	// Kernel and IST stacks are in the upper half of the address space
-	// (mm/kstack.go), goroutine and runtime stacks in the lower, above
-	// the kernel image (the Go heap). One kernel stack is in the image:
-	// the boot stack, the boot CPU's idle task's, below its top.
+	// (mm/kstack.go), goroutine and runtime stacks in the lower. One
+	// kernel stack is in the lower half, in the kernel image: the boot
+	// stack, the boot CPU's idle task's (its top, in SP, is positive).
 	CMPQ	CPU_SCRATCH(GS), $0
 	JLT	onkstack		// out of line, at the end: no taken jump here
-	CMPQ	SP, CPU_SCRATCH(GS)
-	JCC	belowtop		// this task's top >= RSP: out of line too
+	CMPQ	SP, $0
+	JGE	bootstack		// out of line too
 build:
 	ANDQ	$~15, SP
 	PUSHQ	$0x10			// SS
@@ -269,9 +269,11 @@ kernelcaller:
 	CALL	·trap(SB)
 	ADDQ	$16, SP
 	JMP	·syscallReturn(SB)
-belowtop:
-	// A lower-half RSP at or below this task's kernel stack top: on that
-	// stack if also above its bottom (the boot CPU's idle task).
+bootstack:
+	// This task's kernel stack is the boot stack, with its top in SP: the
+	// caller is on it if bottom < RSP <= top.
+	CMPQ	SP, CPU_SCRATCH(GS)
+	JCS	build			// top < RSP
 	MOVQ	CPU_CURRENT(GS), SP
 	MOVQ	TC_KSTACKLO(SP), SP
 	CMPQ	SP, CPU_SCRATCH(GS)
