@@ -89,8 +89,25 @@ func TestFutexErrors(t *testing.T) {
 	}
 }
 
+// withoutPreemptSignal runs f on a locked thread with the runtime's
+// SIGURG blocked. A timed futex wait that a handled signal interrupts
+// returns EINTR, as on Linux (its -ERESTART_RESTARTBLOCK is not
+// restarted once a handler ran), and the runtime sends SIGURG to preempt
+// whatever goroutine a thread runs: a test that wants ETIMEDOUT blocks it
+// (seen once in a soak: "a deadline 30 ms ahead: interrupted system call").
+func withoutPreemptSignal(f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer blockPreemptSignal()()
+	f()
+}
+
 // A relative FUTEX_WAIT timeout ends the wait after at least its length.
 func TestFutexWaitTimeout(t *testing.T) {
+	withoutPreemptSignal(func() { futexWaitTimeout(t) })
+}
+
+func futexWaitTimeout(t *testing.T) {
 	w := make([]uint32, 1)
 	ts := syscall.Timespec{Nsec: 20e6}
 	start := time.Now()
@@ -108,6 +125,10 @@ func TestFutexWaitTimeout(t *testing.T) {
 // FUTEX_WAIT_BITSET's timeout is absolute, on CLOCK_MONOTONIC or, with
 // FUTEX_CLOCK_REALTIME, on CLOCK_REALTIME.
 func TestFutexWaitBitsetAbsoluteTimeout(t *testing.T) {
+	withoutPreemptSignal(func() { futexWaitBitsetAbsoluteTimeout(t) })
+}
+
+func futexWaitBitsetAbsoluteTimeout(t *testing.T) {
 	w := make([]uint32, 1)
 	for _, c := range []struct {
 		name  string
