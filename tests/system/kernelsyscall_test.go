@@ -25,7 +25,7 @@ func TestSyscallFromKernelContext(t *testing.T) {
 		{"raw", "panic=exit -- raw", "", statusBug, []string{
 			"BUG: system call from kernel context: SYSCALL nr 39",
 			"(this task's kernel stack)",
-			"task: ", // whichever task the tick interrupted: any of the runtime's threads, or the idle task
+			"task: ",                // whichever task the tick interrupted: any of the runtime's threads, or the idle task
 			"preempt_count=0x10000", // HARDIRQ_OFFSET: in the timer's handler
 			"irqs_disabled=1",
 			"calling context: hardirq",
