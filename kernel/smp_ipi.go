@@ -12,15 +12,14 @@ import (
 // APIC addresses CPUs by APIC ID, which is per-CPU data: boot writes it
 // into each CPU's CPULocal block (amd64.CPULocal.APICID) before the CPU
 // comes online, and the sender reads the target CPU's copy (per_cpu).
-
-// apicID returns CPU cpu's local APIC ID.
-func apicID(cpu int) uint32 { return uint32(percpu.CPULocal(cpu).APICID) }
-
 //
 // The device sends with interrupts off and leaves turning them off to
 // its caller (dev/lapic/ipi.go): here, with local_irq_save, so that an
 // IPI send is an interrupts-off section the irqsoff latency tracer sees
 // like any other, with its IPISend event inside it.
+
+// apicID returns CPU cpu's local APIC ID.
+func apicID(cpu int) uint32 { return uint32(percpu.CPULocal(cpu).APICID) }
 
 // smpSendReschedule interrupts CPU cpu so that it looks at need_resched
 // on its way out of the interrupt (the work is on the return path).
