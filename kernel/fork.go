@@ -70,6 +70,15 @@ func CopyThread(parent *amd64.TrapFrame, stack uintptr, setTLS bool, tls uintptr
 	parent.CompleteFPU() // the child starts with the parent's whole x87/SSE state
 	*f = *parent
 	f.RAX = 0
+	// A new thread starts with interrupts on. In Linux the parent is in
+	// user mode, where they always are; here it may be kernel code in
+	// task context inside an interrupts-off section (the runtime can
+	// start a thread from anywhere), and that section is the parent's,
+	// not the child's: a child that inherited it would run with
+	// interrupts off for ever, since every system call gives a thread
+	// back the flags it came in with. R11 is RFLAGS after a SYSCALL.
+	f.RFLAGS |= amd64.FlagIF
+	f.R11 = f.RFLAGS
 	if stack != 0 {
 		f.RSP = uint64(stack)
 	}
@@ -99,8 +108,6 @@ func copyFPUImage(f *amd64.TrapFrame, area uintptr) {
 // the switch that brought the task here. Interrupts stay off until the
 // frame is unwound: the run-queue lock is released with them off.
 func ForkTail() {
-	rq := thisRQ()
-	rq.lockFlags = 0
 	finishSwitch()
 }
 

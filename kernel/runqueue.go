@@ -15,10 +15,11 @@ import (
 //
 // Each queue has its own lock, taken with interrupts off (the timer
 // interrupt and wake-ups from handlers use it). The lock is held across
-// the context switch and released by the task switched to (finishSwitch).
+// the context switch and released by the task switched to (finishSwitch),
+// which is why its RFLAGS are not kept: schedule() always returns with
+// interrupts on, as Linux's does.
 type RunQueue struct {
 	lock          amd64.RawLock
-	lockFlags     uint64 // RFLAGS saved by the holder, handed across the switch
 	cpu           int
 	tasksTimeline rbtree.Root // queued tasks by vruntime
 	minVruntime   uint64      // the queue's clock (sched_fair.go); atomic stores

@@ -43,12 +43,14 @@ func schedule() {
 
 	// Interrupts off before looking up this CPU's run queue: an interrupt
 	// in between could preempt the task and let it resume on another
-	// CPU, holding a stale run queue.
-	fl := amd64.Flags()
+	// CPU, holding a stale run queue. They come back on at the end, in
+	// whichever task runs then (Linux's rq_lock_irq and
+	// finish_task_switch's raw_spin_rq_unlock_irq): the lock's flags
+	// are not kept, because the task that takes the lock is not the one
+	// that releases it.
 	amd64.Cli()
 	rq := thisRQ()
 	rq.lock.Lock()
-	rq.lockFlags = fl
 	rq.updateCurr()
 	preempted := prev.ThreadInfo.PreemptCount&PREEMPT_ACTIVE != 0
 
@@ -76,7 +78,8 @@ func schedule() {
 	ClearTskNeedResched(prev)
 
 	if next == prev {
-		rq.lock.Unlock(fl)
+		rq.lock.Release()
+		amd64.Sti()
 		return
 	}
 	// A switch is counted only when prev leaves the CPU (Linux's
@@ -92,6 +95,7 @@ func schedule() {
 	// We are prev again, resumed by some later schedule() on some CPU,
 	// which left its run queue locked for us.
 	finishSwitch()
+	amd64.Sti()
 }
 
 // contextSwitch switches from prev to next. rq.lock is held and passes to
@@ -134,14 +138,23 @@ func badSwitch(rq *RunQueue, next *Task) {
 
 // finishSwitch runs in the task switched to, first thing: the previous
 // task is now fully off this CPU, so it may be run elsewhere or freed.
+// It releases the run-queue lock and leaves interrupts off: schedule()
+// turns them on after it, ForkTail only when the new task's first frame
+// is unwound.
+//
+// The interrupt state is not handed across the switch. It once was (the
+// lock's saved RFLAGS, from the task that entered schedule()), and a
+// task that entered schedule() with interrupts off, a bug reported and
+// survived, left the task it resumed running kernel code with them off,
+// which then reported that innocent task's next sleep as a bug of its
+// own (TestResumedTaskGetsInterruptsOn).
 func finishSwitch() {
 	rq := thisRQ()
 	prev := percpu.PerCPU(switchPrev, rq.cpu).ptr()
 	prev.onCPU = false
 	dead := prev.State == TASK_DEAD
 	migrate := prev.migrateTo != 0 && !dead
-	fl := rq.lockFlags
-	rq.lock.Unlock(fl)
+	rq.lock.Release()
 	if dead {
 		releaseTask(prev) // its stack, FPU area and own reference
 	} else if migrate {

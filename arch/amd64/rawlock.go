@@ -49,23 +49,34 @@ func (l *RawLock) Release() { l.v.Store(0) }
 // IrqSave turns interrupts off on this CPU and, in task context, pins the
 // goroutine (see RawLock); it returns what IrqRestore needs to undo both.
 // It is local_irq_save for every caller, the irq package's included.
+//
+// The pin encloses the interrupts-off section: pinned first, unpinned
+// last. In between, no function prologue (where the Go scheduler stops
+// a goroutine that sysmon has asked to yield) may fall where interrupts
+// are off and the goroutine is not yet pinned, or the rest of the section
+// would run on another thread with interrupts on, and the thread left
+// behind would run other goroutines with them off for good (every system
+// call gives a thread back the flags it came in with). Taking the pin
+// after CLI did exactly that: PinTask's own prologue was such a point
+// (TestIrqSaveSectionStaysOnItsThread).
 func IrqSave() (flags uint64) {
+	pinned := PinTask()
 	flags = Flags()
 	Cli()
-	if PinTask() {
+	if pinned {
 		flags |= flagPinned
 	}
 	return flags
 }
 
-// IrqRestore undoes IrqSave: unpins, and turns interrupts back on if they
-// were on.
+// IrqRestore undoes IrqSave: turns interrupts back on if they were on,
+// then unpins.
 func IrqRestore(flags uint64) {
-	if flags&flagPinned != 0 {
-		UnpinTask()
-	}
 	if flags&FlagIF != 0 {
 		Sti()
+	}
+	if flags&flagPinned != 0 {
+		UnpinTask()
 	}
 }
 

@@ -1,0 +1,80 @@
+package kernel_test
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gopreempt/kernel"
+)
+
+// TestIrqSaveSectionStaysOnItsThread: local_irq_save() in task context
+// keeps the goroutine on its thread from the moment interrupts go off
+// until they come back on. If the Go scheduler could stop the goroutine
+// in between (at any function prologue, once sysmon has asked it to
+// yield), the rest of the section would run on another thread with
+// interrupts on, and the thread it left would go on running other
+// goroutines with interrupts off, for ever: every system call gives a
+// thread back the flags it came in with. It happened when the pin was
+// taken after CLI (PinTask's own prologue was such a point), and was
+// found as a kthread that later ran on that thread calling msleep()
+// "with interrupts off".
+//
+// Unlocked goroutines run sections back to back, until the runtime has
+// preempted and moved them many times, and check the state inside and
+// between the sections.
+func TestIrqSaveSectionStaysOnItsThread(t *testing.T) {
+	// Twice as many goroutines as Ps, and at least two Ps (one CPU has
+	// one): a preempted goroutine is then usually resumed by another
+	// thread, where the broken section shows.
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	goroutines := 2 * runtime.GOMAXPROCS(0)
+	const wantMoves = 200 // the runtime moved goroutines between threads
+	var moves, onInside, offOutside, sections atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			last := kernel.Current()
+			for !stop.Load() {
+				if kernel.IrqsDisabled() {
+					offOutside.Add(1)
+					kernel.LocalIrqEnable() // give the thread back
+				}
+				f := kernel.LocalIrqSave()
+				on := !kernel.IrqsDisabled()
+				kernel.LocalIrqRestore(f)
+				if on {
+					onInside.Add(1)
+				}
+				sections.Add(1)
+				if cur := kernel.Current(); cur != last {
+					moves.Add(1)
+					last = cur
+				}
+			}
+		}()
+	}
+	deadline := time.Now().Add(counterWait)
+	for moves.Load() < wantMoves && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop.Store(true)
+	wg.Wait()
+	t.Logf("%d sections, %d moves of a goroutine between threads", sections.Load(), moves.Load())
+	if moves.Load() < wantMoves {
+		t.Fatalf("precondition: the runtime moved the goroutines between threads %d times within %v, want %d", moves.Load(), counterWait, wantMoves)
+	}
+	if n := onInside.Load(); n != 0 {
+		t.Errorf("%d sections ran with interrupts on after local_irq_save()", n)
+	}
+	if n := offOutside.Load(); n != 0 {
+		t.Errorf("%d times a goroutine found its thread with interrupts off between sections", n)
+	}
+}
