@@ -65,12 +65,17 @@ func irqExit() { subPreemptCountRaw(Current(), HARDIRQ_OFFSET) }
 func handleIRQ(f *amd64.TrapFrame) {
 	v := f.Vector
 	IRQCounts[v&255]++
+	countIRQ(v) // irq_stats.go
+	// A halted idle CPU's tick restarts first; the vector that ended
+	// the halt is counted.
+	if tickIrqEnter() {
+		countIdleEnd(v)
+	}
 	if v == amd64.VecSpurious {
 		// Spurious interrupts get no EOI (SDM Vol. 3A, 11.9).
 		return
 	}
 	irqEnter()
-	tickIrqEnter() // a halted idle CPU's tick restarts first
 	trace.IRQEnter(v, f.RIP)
 	if v >= amd64.VecResched {
 		trace.IPIRecv(uint32(v))

@@ -24,6 +24,7 @@ type kernelPerCPU struct {
 	nohzIdle    nohzIdle       // tick_sched.go
 	nohzStats   NohzStats      // tick_sched.go
 	stall       stallCPU       // stall.go
+	irqStats    IRQStats       // irq_stats.go
 }
 
 // perCPUBase is where the block begins: after the tracer's, on a cache
@@ -40,6 +41,7 @@ const (
 	nohzIdles       = percpu.Var[nohzIdle](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.nohzIdle))
 	nohzStats       = percpu.Var[NohzStats](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.nohzStats))
 	stallCPUs       = percpu.Var[stallCPU](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.stall))
+	irqStatsCPUs    = percpu.Var[IRQStats](perCPUBase + unsafe.Offsetof(kernelPerCPU{}.irqStats))
 )
 
 // PerCPUEnd is where the kernel's per-CPU block ends, and the block of a

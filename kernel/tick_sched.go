@@ -115,6 +115,12 @@ type NohzStats struct {
 	Kicks       uint64 // reschedule IPIs this CPU sent to idle CPUs to balance
 	IdleNs      uint64 // time halted in the idle loop
 	IdleWakeups uint64 // halts ended (each by an interrupt)
+	// IdleWakeupsNoIRQ counts, of those, the halts the idle loop found
+	// ended with no interrupt through handleIRQ: ended by an NMI
+	// (irq_stats.go counts them), or by nothing, which would be a bug.
+	// The others are counted by the vector that ended them, in
+	// IRQStats.IdleEnds.
+	IdleWakeupsNoIRQ uint64
 	// IdleTicks counts the halts ended by the tick: the interrupt that
 	// ended the halt ran the tick's callback. A reschedule IPI or a
 	// sleeper's timer that ends a halt is not one. With a tick that
@@ -184,19 +190,20 @@ func tickNohzIdleEnter(rq *RunQueue) {
 }
 
 // tickIrqEnter ends an idle halt (tick_irq_enter): it counts the halt
-// and restarts the tick if the idle loop stopped it. Every interrupt
-// calls it first (handleIRQ, irq.go): the interrupt that ends a halt may preempt
-// the idle task on its way out, before the idle loop runs again, and
-// the task switched to must find its CPU ticking. Hardirq context, or
-// the idle loop with interrupts off.
+// and restarts the tick if the idle loop stopped it, and reports whether
+// there was a halt to end. Every interrupt calls it first (handleIRQ,
+// irq.go): the interrupt that ends a halt may preempt the idle task on
+// its way out, before the idle loop runs again, and the task switched
+// to must find its CPU ticking. Hardirq context, or the idle loop with
+// interrupts off.
 //
 //go:nosplit
-func tickIrqEnter() {
+func tickIrqEnter() bool {
 	cpu := percpu.RawSmpProcessorID()
 	idle := percpu.PerCPU(nohzIdles, cpu)
 	if idle.start == 0 {
 		idle.ending = false // an interrupt after the one that ended the halt
-		return
+		return false
 	}
 	idle.ending = true
 	now := Nanotime()
@@ -220,14 +227,18 @@ func tickIrqEnter() {
 			HRTimerStart(t, t.expires)
 		}
 	}
+	return true
 }
 
 // tickNohzIdleExit follows the halt in the idle loop: the interrupt that
 // ended it has already restarted the tick (tickIrqEnter); this makes
-// sure of it. Interrupts on.
+// sure of it, and counts a halt that no interrupt through handleIRQ
+// ended (IdleWakeupsNoIRQ). Interrupts on.
 func tickNohzIdleExit() {
 	fl := amd64.IrqSave()
-	tickIrqEnter()
+	if tickIrqEnter() {
+		percpu.ThisCPUPtr(nohzStats).IdleWakeupsNoIRQ++
+	}
 	amd64.IrqRestore(fl)
 }
 

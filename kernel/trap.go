@@ -43,6 +43,7 @@ func handleException(f *amd64.TrapFrame) {
 		}
 		oops(f, r.String())
 	case amd64.VecNMI:
+		countIRQ(amd64.VecNMI) // irq_stats.go
 		// During a stall report an NMI is the report's own; one that
 		// finds nothing to show is not printed about, since this CPU
 		// may be holding the console lock it interrupted.
