@@ -32,6 +32,7 @@ const (
 	BugSpinlockRecursion
 	BugUnbalancedExit    // the program exited with preemption disabled
 	BugSyscallFromKernel // SYSCALL from kernel context (syscall_from_kernel.go)
+	BugTaskIRQsOff       // a thread in task context with interrupts off, not pinned (irq_flags.go)
 	numBugKinds
 )
 
@@ -49,6 +50,7 @@ var bugNames = [numBugKinds]string{
 	"spinlock recursion",
 	"program exited with preemption disabled",
 	"system call from kernel context",
+	"task context with interrupts off outside an irqs-off section",
 }
 
 var bugCounts [numBugKinds]atomic.Uint64

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"gopreempt/arch/amd64"
+	"gopreempt/internal/addr"
 	"gopreempt/trace"
 )
 
@@ -62,3 +63,62 @@ func LocalIrqRestore(flags uint64) {
 
 // IrqsDisabled reports whether interrupts are off on this CPU.
 func IrqsDisabled() bool { return !amd64.InterruptsEnabled() }
+
+// CheckSleeperIRQs is the debug check of the rule that amd64.IrqSave
+// keeps: in task context a goroutine has interrupts off only while it is
+// pinned to its thread. f is the frame of a system call about to sleep
+// (FUTEX_WAIT, where the Go runtime parks an idle thread). A caller in
+// task context with interrupts off whose m holds no pin (m.locks, the
+// count runtime.procPin and preempt_disable() raise) is running on a
+// thread that something left with interrupts off, and that state does not
+// wear off: every later return to the thread restores the IF it came in
+// with. Caught here, at the thread's first idle park, the report comes
+// soon after the leak and names the thread, instead of much later from
+// whatever code next checks the flag on that thread (a kthread started
+// there, in the soak that found the IrqSave order). The thread is then
+// given its interrupts back, so that it is reported once.
+//
+// SYSCALL context: no allocation; the caller's g and m are read through
+// PeekWord, as FinishInTask does.
+func CheckSleeperIRQs(f *amd64.TrapFrame) {
+	if f.InterruptsWereEnabled() {
+		return
+	}
+	checkSleeperIRQsOff(f)
+}
+
+func checkSleeperIRQsOff(f *amd64.TrapFrame) {
+	g, ok := PeekWord(uintptr(f.FSBase) - 8)
+	if !ok || g == 0 {
+		return
+	}
+	m, ok := PeekWord(g + amd64.GM)
+	if !ok || m == 0 {
+		return
+	}
+	if _, ok := PeekWord(m + amd64.MLocks); !ok {
+		return
+	}
+	if *(*int32)(addr.Ptr(m + amd64.MLocks)) != 0 {
+		return // pinned: an irqs-off section (amd64.IrqSave) or preempt_disable()
+	}
+	// The report is the caller's: its state, its frames. (reportBugWith
+	// would show this handler's interrupts, on, and stop at the entry.)
+	bugCounts[BugTaskIRQsOff].Add(1)
+	t := Current()
+	Pr(KERN_ERR).S("BUG: ").S(bugNames[BugTaskIRQsOff]).Emit()
+	Pr(KERN_ERR).S("  task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
+		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
+		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
+		S(" irqs_disabled=1 in the caller, whose m holds no pin").Emit()
+	Pr(KERN_ERR).S("  futex wait from RIP ").X16(f.RIP).S(" RSP ").X16(f.RSP).
+		S("; the thread gets its interrupts back").Emit()
+	Pr(KERN_EMERG).S("Backtrace:").Emit()
+	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
+	backtrace(uintptr(f.RBP), 32)
+	f.RFLAGS |= amd64.FlagIF
+	if bugsExpected.Load() > 0 {
+		return // a test provoked this on purpose
+	}
+	PanicEnd(EndBug)
+}

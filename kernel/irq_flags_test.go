@@ -4,9 +4,12 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
+	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 )
 
@@ -77,4 +80,50 @@ func TestIrqSaveSectionStaysOnItsThread(t *testing.T) {
 	if n := offOutside.Load(); n != 0 {
 		t.Errorf("%d times a goroutine found its thread with interrupts off between sections", n)
 	}
+}
+
+// TestBugTaskIRQsOff: a futex wait (where the runtime parks an idle
+// thread) made from task context with interrupts off and no pin is
+// reported, and the thread comes back with interrupts on; one made inside
+// local_irq_save(), which pins, or with interrupts on is not, and keeps
+// its state. local_irq_disable() is the way to make the state on purpose:
+// it cannot pin. The wait's value never matches, so it returns EAGAIN at
+// once.
+func TestBugTaskIRQsOff(t *testing.T) {
+	ktest.InKthread(t, "irqs-leak", func(k *kernel.Kthread) {
+		w := uint32(1)
+		wait := func() syscall.Errno {
+			_, _, e := syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&w)), futexWait|futexPrivate, 0, 0, 0, 0)
+			return e
+		}
+		var e syscall.Errno
+		var offAfter bool
+		// At least one: were the runtime to park this locked thread
+		// between the disable and the call, that park is reported too.
+		n := kernel.ExpectBugs(kernel.BugTaskIRQsOff, func() {
+			kernel.LocalIrqDisable()
+			e = wait()
+			offAfter = kernel.IrqsDisabled()
+			kernel.LocalIrqEnable()
+		})
+		if n == 0 {
+			t.Errorf("a futex wait with interrupts off and no pin was not reported")
+		}
+		if e != syscall.EAGAIN || offAfter {
+			t.Errorf("after the report: %v, interrupts off %v; want EAGAIN with interrupts back on", e, offAfter)
+		}
+		n = kernel.ExpectBugs(kernel.BugTaskIRQsOff, func() {
+			f := kernel.LocalIrqSave()
+			e = wait()
+			offAfter = kernel.IrqsDisabled()
+			kernel.LocalIrqRestore(f)
+		})
+		if n != 0 || e != syscall.EAGAIN || !offAfter {
+			t.Errorf("inside local_irq_save(): reported %d times, %v, interrupts off %v; want no report, EAGAIN, still off", n, e, offAfter)
+		}
+		n = kernel.ExpectBugs(kernel.BugTaskIRQsOff, func() { e = wait() })
+		if n != 0 || e != syscall.EAGAIN {
+			t.Errorf("with interrupts on: reported %d times, %v; want no report and EAGAIN", n, e)
+		}
+	})
 }

@@ -104,6 +104,7 @@ func sysFutex(f *amd64.TrapFrame) int64 {
 	}
 	switch cmd {
 	case FUTEX_WAIT, FUTEX_WAIT_BITSET:
+		kernel.CheckSleeperIRQs(f)
 		if cmd == FUTEX_WAIT {
 			val3 = FUTEX_BITSET_MATCH_ANY
 		}
