@@ -148,8 +148,9 @@ type SigTask struct {
 	// call, -1 otherwise: the restart logic needs it (Linux's orig_ax).
 	origAX int64
 
-	Delivered uint64 // signal frames built for this thread
-	Deferred  uint64 // deliveries put off: kernel context, preemption or interrupts off
+	Delivered      uint64 // signal frames built for this thread
+	TimerDelivered uint64 // of those, for a POSIX timer's signal (SI_TIMER): a profiled thread's SIGPROFs
+	Deferred       uint64 // deliveries put off: kernel context, preemption or interrupts off
 }
 
 var sighand struct {

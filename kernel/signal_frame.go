@@ -204,6 +204,9 @@ func setupRtFrame(f *amd64.TrapFrame, sig int, code int32, a *Sigaction) bool {
 		sighand.lock.Unlock(fl)
 	}
 	s.Delivered++
+	if code == SI_TIMER {
+		s.TimerDelivered++
+	}
 	return true
 }
 
