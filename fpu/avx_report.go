@@ -23,6 +23,9 @@ import (
 // halted under panic=halt, and with status Oops (112) otherwise. kernel.ReportBug would end the machine under
 // panic=exit before the traceback is printed, so it is called with
 // reports made non-fatal (kernel.ExpectBugs) and the ending is done here.
+// The whole report holds the kernel's report lock, taken for this
+// goroutine (kernel.OopsBeginInTask), so that no other CPU's report comes
+// between its lines.
 
 // avxSaved carries XCR0 to the goroutine: static, no Go pointers.
 var avxSaved struct {
@@ -44,6 +47,7 @@ func injectAVXReport(f *amd64.TrapFrame, xcr0 uint64) bool {
 
 // avxReport is the report, on the faulting goroutine. It does not return.
 func avxReport(f *amd64.TrapFrame, traceback []byte) {
+	kernel.OopsBeginInTask() // one report, to the end of the machine (kernel/oops_lock.go)
 	code := kernel.DecodeInstruction(f.RIP)
 	kernel.ExpectBugs(kernel.BugAVX, func() {
 		kernel.ReportBug(kernel.BugAVX, code)

@@ -9,9 +9,11 @@ import (
 // The debug checks that make the preemption rules visible (Linux's
 // CONFIG_DEBUG_PREEMPT, CONFIG_DEBUG_ATOMIC_SLEEP and spinlock debugging),
 // always on in this teaching kernel. Each report starts with "BUG:", names
-// the task and its preempt_count, and prints a backtrace. By default the
-// kernel then continues where that is safe; panic=exit turns every BUG
-// into a failing exit (for tests), panic=halt stops the machine.
+// the task and its preempt_count, and prints a backtrace, all under the
+// report lock (oops_lock.go), so that BUGs on several CPUs at once come
+// out one whole report after another. By default the kernel then
+// continues where that is safe; panic=exit turns every BUG into a
+// failing exit (for tests), panic=halt stops the machine.
 //
 // Callable from any context: no allocation.
 
@@ -81,9 +83,12 @@ func ReportBug(k BugKind, detail string) { reportBugWith(k, detail, Msg{}) }
 
 // reportBugWith is ReportBug with one more line of facts (an empty Msg
 // for none), printed after the task line: before the backtrace, and
-// before panic=exit can end the run.
+// before panic=exit can end the run. The report, and the end of the
+// machine if it comes, hold the report lock.
 func reportBugWith(k BugKind, detail string, extra Msg) {
 	bugCounts[k].Add(1)
+	ticket := oopsBegin()
+	defer oopsEnd(ticket)
 	t := Current()
 	m := Pr(KERN_ERR).S("BUG: ").S(bugNames[k])
 	if detail != "" {
@@ -93,7 +98,7 @@ func reportBugWith(k BugKind, detail string, extra Msg) {
 	Pr(KERN_ERR).S("  task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
 		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
 		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
-		S(" irqs_disabled=").S(boolStr(!amd64.InterruptsEnabled())).Emit()
+		S(" irqs_disabled=").S(boolStr(ticket.irqsWereOff())).Emit()
 	if extra.n != 0 {
 		extra.Emit()
 	}

@@ -18,13 +18,19 @@ import (
 // Where it is safe (the fault happened in a goroutine, not in a handler),
 // the report is finished in that goroutine with the instruction decoded
 // and the Go runtime's own traceback (oops_task.go). Then QEMU exits with
-// exitstatus.Oops, or the machine halts under panic=halt.
+// exitstatus.Oops, or the machine halts under panic=halt. The whole
+// report, in both halves, holds the report lock (oops_lock.go): an oops
+// on another CPU at the same time waits for this one, whose end of the
+// machine then ends it too.
 //
 // Exception context: no allocation.
 
+// oopsing counts the oopses under way on the CPU that holds the report
+// lock: more than two is an oops in the reporting of one.
 var oopsing uint32
 
 func oops(f *amd64.TrapFrame, why string) {
+	oopsBegin() // not ended: an oops ends the machine
 	oopsing++
 	if oopsing > 2 {
 		PanicEnd(EndNestedOops)
@@ -61,7 +67,7 @@ func oops(f *amd64.TrapFrame, why string) {
 	}
 	backtrace(uintptr(f.RBP), 32)
 	if !fetch && oopsInTask(f, why) {
-		return // finished in task context, which ends the machine
+		return // finished in task context, with the lock, which ends the machine
 	}
 	endOops()
 }
@@ -150,6 +156,7 @@ func DumpStack() {
 
 // outOfMemory is the page-fault path's answer to an exhausted allocator.
 func outOfMemory(f *amd64.TrapFrame, va uintptr) {
+	oopsBegin() // held until the end of the machine
 	free, total := mm.FreeFrames()
 	Pr(KERN_EMERG).S("Out of memory: no frame for address ").X(uint64(va)).
 		S(" (").U(free).S(" of ").U(total).S(" frames free). Give QEMU more memory (-m).").Emit()

@@ -119,6 +119,7 @@ func PanicEnd(e Ending) {
 // exception: it prints msg and v, and a backtrace, and ends the machine
 // as a corrupt kernel structure does. mm reports through it (mm.Fatal).
 func KernelPanic(msg string, v uint64) {
+	oopsBegin() // held until the end of the machine
 	Pr(KERN_EMERG).S("Kernel panic: ").S(msg).S(" ").X(v).Emit()
 	DumpStack()
 	PanicEnd(EndCorruption)

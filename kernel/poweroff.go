@@ -14,8 +14,12 @@ const debugExitPort = 0xf4
 // PowerOff ends the machine with status v. If no debug-exit device is
 // present the write does nothing and the CPU halts for good. A report
 // ends through PanicEnd (panic.go), which chooses the status; PowerOff
-// itself is for the end the program asked for (exit_group).
+// itself is for the end the program asked for (exit_group). Either way
+// it first takes the report lock for good (oops_lock.go): a report that
+// another CPU is printing is finished before the machine ends, and none
+// starts after.
 func PowerOff(v int) {
+	oopsLockForEnd()
 	traceDrainAtExit()
 	amd64.Outb(debugExitPort, uint8(v))
 	amd64.HaltForever()

@@ -3,6 +3,7 @@ package kernel
 import (
 	"sync/atomic"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/console"
 )
 
@@ -109,22 +110,26 @@ func (m *Msg) write(line []byte) {
 var printkCapture *lineCapture
 
 // lineCapture keeps lines in fixed arrays (printk runs in every
-// context, where nothing may allocate). Lines that do not fit are
-// dropped.
+// context, where nothing may allocate), in the order the console would
+// have received them from all CPUs: a raw lock makes each line one
+// append, as the console's lock makes it one write. Lines that do not
+// fit are dropped.
 type lineCapture struct {
-	buf   [8192]byte
+	lock  amd64.RawLock
+	buf   [32 << 10]byte
 	n     int
-	ends  [64]int // end of each line in buf
+	ends  [256]int // end of each line in buf
 	lines int
 }
 
 func (c *lineCapture) add(line []byte) {
-	if c.lines == len(c.ends) || c.n+len(line) > len(c.buf) {
-		return
+	fl := c.lock.Lock()
+	if c.lines < len(c.ends) && c.n+len(line) <= len(c.buf) {
+		c.n += copy(c.buf[c.n:], line)
+		c.ends[c.lines] = c.n
+		c.lines++
 	}
-	c.n += copy(c.buf[c.n:], line)
-	c.ends[c.lines] = c.n
-	c.lines++
+	c.lock.Unlock(fl)
 }
 
 // U appends an unsigned decimal.

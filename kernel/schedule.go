@@ -126,6 +126,7 @@ func contextSwitch(rq *RunQueue, prev, next *Task) {
 // outside its stack: the run queues are corrupt, and going on would run
 // one stack twice. Interrupts are off and rq.lock is held.
 func badSwitch(rq *RunQueue, next *Task) {
+	oopsBegin() // held until the end of the machine (oops_lock.go)
 	Pr(KERN_EMERG).S("Kernel panic: schedule() on CPU ").U(uint64(rq.cpu)).S(" picked pid ").I(int64(next.Pid)).
 		S(" onCPU=").S(boolStr(next.onCPU)).S(" cpu=").U(uint64(next.ThreadInfo.CPU)).
 		S(" ksp=").X(uint64(next.KSP)).S(" state=").I(int64(next.State)).Emit()

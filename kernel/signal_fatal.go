@@ -35,6 +35,7 @@ func init() { fatalSignalReportID = RegisterTaskReport(fatalSignalReport) }
 // doGroupExit ends the program for sig. It returns only when the report
 // is to be finished on the goroutine, which f now enters.
 func doGroupExit(f *amd64.TrapFrame, sig int, code int32) {
+	oopsBegin() // held until the end of the machine, or handed on with the report
 	t := Current()
 	s := &t.Signal
 	name := t.Name[:nameLen(t)]

@@ -49,7 +49,8 @@ import (
 // a torn read does not last a second.
 //
 // The report then prints every task's scheduling state, every run queue
-// and how long ago each CPU last took a tick, once. Every CPU adds where
+// and how long ago each CPU last took a tick, once, under the report
+// lock (oops_lock.go), as each CPU's part and the closing lines are. Every CPU adds where
 // its timer interrupted it, with a backtrace (what runs there now is in
 // no saved state); a CPU that does not answer gets an NMI. Under
 // panic=exit (the tests) the machine then exits with the BUG status;
@@ -77,7 +78,6 @@ var stall struct {
 	// Each CPU prints where its timer interrupted it (showInterrupted),
 	// since what runs there now is not in any saved state; the report
 	// is finished when all have, or after finishTicks of the reporter.
-	printing    atomic.Bool // a CPU is printing its part
 	finishTicks int
 }
 
@@ -244,6 +244,7 @@ func markPicked(t *Task) { t.runnableSince.Store(0) }
 // reportStall prints the finding and the scheduler's state, and asks
 // every CPU for its part.
 func reportStall(now uint64, f stallFinding) {
+	defer oopsEnd(oopsBegin())
 	m := Pr(KERN_EMERG).S("INFO: kernel stall: ")
 	secs := (now - f.since) / 1e9
 	switch f.kind {
@@ -287,23 +288,24 @@ func reportStall(now uint64, f stallFinding) {
 
 // showInterrupted runs on every interrupt return and on an NMI: if the
 // stall report asks for it, this CPU prints the context its interrupt
-// came from, and it reports whether it did. One CPU prints at a time, so
-// that each backtrace stays in one piece: a CPU that finds another one
-// printing tries again on its next interrupt, except in an NMI, which
-// may be its only chance and waits (the printing CPU is not waiting for
-// anything, and an NMI that interrupts this CPU's own part finds it
-// claimed and leaves at once).
+// came from, and it reports whether it did. One CPU prints at a time,
+// under the report lock, so that each backtrace stays in one piece: a
+// CPU that finds the lock taken tries again on its next interrupt,
+// except in an NMI, which may be its only chance and waits (bounded, as
+// every wait for the lock is; an NMI that interrupts this CPU's own
+// part finds it claimed and leaves at once, and one that interrupts a
+// report this CPU is printing nests in it).
 func showInterrupted(f *amd64.TrapFrame) bool {
 	cpu := percpu.RawSmpProcessorID()
 	if !percpu.PerCPU(stallCPUs, cpu).pending.CompareAndSwap(showAsked, showPrinting) {
 		return false
 	}
-	for !stall.printing.CompareAndSwap(false, true) {
-		if f.Vector != amd64.VecNMI {
-			percpu.PerCPU(stallCPUs, cpu).pending.Store(showAsked)
-			return false
-		}
-		amd64.Pause()
+	var ticket oopsTicket
+	if f.Vector == amd64.VecNMI {
+		ticket = oopsBegin()
+	} else if ticket = oopsTryBegin(); !ticket.held {
+		percpu.PerCPU(stallCPUs, cpu).pending.Store(showAsked)
+		return false
 	}
 	t := Current()
 	Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" was running pid ").I(int64(t.Pid)).S(" at rip ").X(f.RIP).
@@ -313,7 +315,7 @@ func showInterrupted(f *amd64.TrapFrame) bool {
 	}
 	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
 	backtrace(uintptr(f.RBP), 16)
-	stall.printing.Store(false)
+	oopsEnd(ticket)
 	percpu.PerCPU(stallCPUs, cpu).pending.Store(showNone)
 	return true
 }
@@ -344,6 +346,8 @@ func finishStall() {
 		}
 	}
 	stall.finishTicks = -1
+	ticket := oopsBegin()
+	defer oopsEnd(ticket)
 	for cpu := 0; cpu < OnlineCPUs(); cpu++ {
 		if percpu.PerCPU(stallCPUs, cpu).pending.Load() != showNone {
 			Pr(KERN_EMERG).S("  cpu").U(uint64(cpu)).S(" did not answer, not even an NMI").Emit()

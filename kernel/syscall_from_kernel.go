@@ -51,6 +51,7 @@ import (
 // the machine.
 func syscallFromKernel(f *amd64.TrapFrame) {
 	bugCounts[BugSyscallFromKernel].Add(1)
+	oopsBegin() // held until the end of the machine (oops_lock.go)
 	t := Current()
 	m := Pr(KERN_EMERG).S("BUG: ").S(bugNames[BugSyscallFromKernel])
 	if f.Vector == amd64.VecStandInOverwritten {

@@ -46,6 +46,7 @@ func PutTaskStruct(t *Task) {
 // panicTaskRef reports a reference taken on, or dropped from, a task
 // whose page has already been freed: a use after free in the kernel.
 func panicTaskRef(t *Task) {
+	oopsBegin() // held until the end of the machine (oops_lock.go)
 	Pr(KERN_EMERG).S("task reference count broken: task ").X(uint64(refOf(t))).
 		S(" pid ").I(int64(t.Pid)).S(" usage ").I(int64(t.usage.Load())).Emit()
 	DumpStack()

@@ -37,7 +37,9 @@ import (
 // is why taskReport takes the traceback first, and the report then ends
 // the machine: the goroutine never runs its own code again.
 //
-// The oops path (oops_task.go) and the AVX check (package fpu) use it.
+// The oops path (oops_task.go), a fatal signal's report (signal_fatal.go)
+// and the AVX check (package fpu) use it. A report that holds the report
+// lock (oops_lock.go) hands it to the goroutine with the frame.
 
 // taskReportRoom is how much goroutine stack the injected call needs
 // below the interrupted RSP before taskReport's own prologue can grow the
@@ -133,6 +135,7 @@ func FinishInTask(f *amd64.TrapFrame, id int) bool {
 	}
 	taskSaved.frame = *f
 	taskSaved.id = id
+	oopsHandToTask(g) // the report lock goes with the report (oops_lock.go)
 
 	// As if the faulting instruction had called the trampoline.
 	*(*uint64)(addr.Ptr(rsp - 8)) = f.RIP

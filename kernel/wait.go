@@ -118,6 +118,7 @@ func (wq *WaitQueueHead) del(e *WaitQueueEntry) {
 // linking it here would corrupt both lists. wq.lock is held.
 func (wq *WaitQueueHead) checkEntry(e *WaitQueueEntry) {
 	if h := e.head; h != 0 && h != wq.addr() {
+		oopsBegin() // held until the end of the machine (oops_lock.go)
 		Pr(KERN_EMERG).S("Kernel panic: wait-queue entry ").X(uint64(e.addr())).S(" of pid ").
 			I(int64(e.task.ptr().Pid)).S(" is already on queue ").X(uint64(h)).Emit()
 		DumpStack()
