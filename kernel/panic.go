@@ -28,9 +28,12 @@ import "strconv"
 // panic=halt is for looking at a kernel that went wrong, so it stops the
 // machine after a kernel bug; a program that ran out of memory or was
 // killed, or a boot that was given too little, is no kernel bug and ends
-// with its status under every setting. An oops while an oops is being
-// reported exits at once: printing may be what failed, and halting
-// prints a line.
+// with its status under every setting. A report reaches PanicEnd with
+// the report lock held (oops_lock.go), and PowerOff keeps it: unless a
+// wait for the lock timed out, the first CPU to end the machine is the
+// only one, as Linux's panic_cpu lets one CPU through panic(). An oops
+// while an oops is being reported exits at once: printing may be what
+// failed, and halting prints a line.
 //
 // Any context: no allocation.
 
