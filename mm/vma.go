@@ -328,10 +328,14 @@ func releaseFrames(start, end uintptr) {
 }
 
 // zombies are frames unmapped but not yet safe to reuse. space.lock.
+// inflight counts those flushZombies has taken off f and not yet freed
+// (it frees them under space.lock): a frame is in use, pending here, or
+// free, and FrameUsage sees each in exactly one of the three.
 var zombies struct {
-	f      [1 << 17]uint64
-	n      int
-	leaked uint64
+	f        [1 << 17]uint64
+	n        int
+	inflight int
+	leaked   uint64
 }
 
 // TLBShootdown makes every CPU flush its TLB and returns when they all
@@ -350,6 +354,7 @@ func flushZombies() {
 		fl := space.lock.Lock()
 		n := copy(chunk[:], zombies.f[max(0, zombies.n-len(chunk)):zombies.n])
 		zombies.n -= n
+		zombies.inflight += n
 		space.lock.Unlock(fl)
 		if n == 0 {
 			return
@@ -357,8 +362,11 @@ func flushZombies() {
 		if TLBShootdown != nil {
 			TLBShootdown()
 		}
+		fl = space.lock.Lock()
 		for _, pa := range chunk[:n] {
 			FreeFrame(pa)
 		}
+		zombies.inflight -= n
+		space.lock.Unlock(fl)
 	}
 }
