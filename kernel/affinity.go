@@ -82,17 +82,25 @@ func activateOn(t *Task, cpu int, woken bool) {
 }
 
 // loadBalance pulls one waiting task from the busiest other CPU to this
-// one, when that CPU has more queued work than this one. Called by the
-// idle loop and on the tick. Interrupts are off.
+// one, when that CPU has at least two tasks more than this one, the
+// running task counted: then moving one evens the load without making
+// this CPU the busier. An idle CPU thus pulls the one task that waits
+// behind another CPU's running task, as Linux's idle balance does
+// (load_balance takes from a queue with nr_running > 1). Counting only
+// the waiting tasks, as this once did, it pulled nothing there, and under
+// preempt=none a runtime thread queued behind a kthread that never gives
+// up its CPU starved while another CPU idled (the stall test's starve
+// case, seen in a soak). Called by the idle loop and on the tick.
+// Interrupts are off.
 func loadBalance(rq *RunQueue) bool {
 	n := OnlineCPUs()
 	if n == 1 {
 		return false
 	}
-	busiest, most := -1, rq.nrRunning+1
+	busiest, most := -1, rq.nrTasks()+1
 	for cpu := 0; cpu < n; cpu++ {
-		if cpu != rq.cpu && cpuRQ(cpu).nrRunning > most {
-			busiest, most = cpu, cpuRQ(cpu).nrRunning
+		if q := cpuRQ(cpu); cpu != rq.cpu && q.nrRunning > 0 && q.nrTasks() > most {
+			busiest, most = cpu, q.nrTasks()
 		}
 	}
 	if busiest < 0 {
@@ -122,4 +130,15 @@ func loadBalance(rq *RunQueue) bool {
 	second.lock.Unlock(f2)
 	first.lock.Unlock(f1)
 	return moved != nil
+}
+
+// nrTasks is the queue's load for balancing: its waiting tasks and its
+// running one, unless that is the idle task. Read without the lock, as a
+// hint: under it, loadBalance takes only a task still waiting.
+func (rq *RunQueue) nrTasks() int {
+	n := rq.nrRunning
+	if c := rq.curr; c != 0 && c.ptr().kind != taskIdle {
+		n++
+	}
+	return n
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"gopreempt/arch/amd64"
 	"gopreempt/internal/ktest"
 	"gopreempt/kernel"
 	"gopreempt/percpu"
@@ -138,5 +139,72 @@ func TestLoadBalancePullsWork(t *testing.T) {
 	}
 	if movedOff.Load() == 0 {
 		t.Errorf("all %d kthreads stayed on CPU 0 with %d CPUs idle", n, kernel.OnlineCPUs()-1)
+	}
+}
+
+// An idle CPU pulls the one task that waits behind another CPU's running
+// task. A hog with preemption disabled holds the last CPU, a victim
+// allowed everywhere waits on that CPU's queue, and the other CPUs are
+// idle: only load balancing can move the victim, and it must, since one
+// CPU has two tasks and another none (Linux's idle balance pulls from a
+// queue with nr_running > 1). Balancing once counted only waiting tasks
+// and needed two more there than here, so the victim waited until the
+// hog gave up.
+func TestIdleCPUPullsTheTaskWaitingBehindARunningOne(t *testing.T) {
+	needCPUs(t, 2)
+	c := kernel.OnlineCPUs() - 1
+	var hogRunning, victimMoved atomic.Bool
+	var movedTo atomic.Int32
+	victim := kernel.KthreadRun("victim", func(k *kernel.Kthread) {
+		k.Bind(c)
+		for !k.ShouldStop() {
+			ktest.Spin(100 * time.Microsecond)
+			if cpu := percpu.RawSmpProcessorID(); hogRunning.Load() && cpu != c {
+				movedTo.Store(int32(cpu))
+				victimMoved.Store(true)
+				return
+			}
+		}
+	})
+	defer kernel.KthreadStop(victim)
+	var pulledBefore uint64
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		pulledBefore += kernel.CPUStatsOf(cpu).Pulled
+	}
+	var queuedBehind, movedWhileHeld bool
+	ktest.InKthread(t, "hog", func(k *kernel.Kthread) {
+		defer blockPreemptSignal()()
+		k.Bind(c) // the victim is preempted for the woken hog, or yields at its tick
+		kernel.PreemptDisable()
+		// Now only this runs on c. The victim waits on c's queue,
+		// runnable, or is parked by the Go runtime, and then is
+		// queued on c when its thread is woken: wait for that. From
+		// then on it is allowed everywhere.
+		second := uint64(kernel.TSCFrequency())
+		start := amd64.Rdtsc()
+		for victim.Task().State != kernel.TASK_RUNNING && amd64.Rdtsc()-start < 5*second {
+		}
+		queuedBehind = victim.Task().State == kernel.TASK_RUNNING && !victimMoved.Load()
+		kernel.SetCPUsAllowed(victim.Task(), 0)
+		hogRunning.Store(true)
+		start = amd64.Rdtsc()
+		for queuedBehind && !victimMoved.Load() && amd64.Rdtsc()-start < 10*second { // far below the stall limit
+		}
+		movedWhileHeld = victimMoved.Load()
+		kernel.PreemptEnable()
+	})
+	var pulled uint64
+	for cpu := 0; cpu < kernel.OnlineCPUs(); cpu++ {
+		pulled += kernel.CPUStatsOf(cpu).Pulled
+	}
+	if !queuedBehind {
+		t.Fatalf("precondition: the victim was not waiting on cpu %d when the hog took it", c)
+	}
+	if !movedWhileHeld {
+		t.Fatalf("the victim waited on busy cpu %d for 10 s while %d CPUs idled", c, kernel.OnlineCPUs()-1)
+	}
+	t.Logf("the victim was pulled to cpu %d; %d tasks pulled by balancing meanwhile", movedTo.Load(), pulled-pulledBefore)
+	if pulled == pulledBefore {
+		t.Errorf("the victim moved to cpu %d, but no CPU counted a pull", movedTo.Load())
 	}
 }
