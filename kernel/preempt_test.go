@@ -53,13 +53,16 @@ func TestTimerPreemptsSpinnerUnderFull(t *testing.T) {
 		// three more time slices of ticks without it.
 		r := spinNextToCounter(t, spinSpec{extraTicks: 3 * sliceTicks(), untilPreempted: true})
 		irq := r.inside.PreemptFromIRQ - r.before.PreemptFromIRQ
-		if r.progress == 0 {
-			t.Fatalf("preempt=full: the counter made no progress while another kthread spun through %d ticks (%v)", r.ticks, r.spun)
+		// The counter had the CPU if it counted or left the CPU
+		// (spinTicks); what it did with it is the Go runtime's
+		// business as much as the kernel's (spin_round_test.go).
+		if !r.ran {
+			t.Fatalf("preempt=full: the counter never had CPU 0 while another kthread spun through %d ticks (%v); %s", r.ticks, r.spun, r.counterReport())
 		}
 		if irq == 0 {
 			t.Errorf("the spinner was never preempted on interrupt return in %d ticks", r.ticks)
 		}
-		t.Logf("counter advanced %d during a %v spin of %d ticks; spinner preempted %d times from IRQ", r.progress, r.spun, r.ticks, irq)
+		t.Logf("counter advanced %d during a %v spin of %d ticks; spinner preempted %d times from IRQ; %s", r.progress, r.spun, r.ticks, irq, r.counterReport())
 	})
 }
 
@@ -70,8 +73,8 @@ func TestNoPreemptionUnderNone(t *testing.T) {
 			t.Fatalf("preempt=none: need_resched not set after %d ticks (%d needed) with the counter runnable", r.ticks, r.needed)
 		}
 		// Both are bound to CPU 0, so this holds on any number of CPUs.
-		if r.progress != 0 {
-			t.Fatalf("preempt=none: the counter advanced %d while the spinner held CPU 0", r.progress)
+		if r.ran {
+			t.Fatalf("preempt=none: the counter had CPU 0 (advanced %d) while the spinner held it; %s", r.progress, r.counterReport())
 		}
 		if n := r.inside.PreemptFromIRQ - r.before.PreemptFromIRQ; n != 0 {
 			t.Errorf("preempt=none: %d preemptions from IRQ during the spin", n)

@@ -19,9 +19,27 @@ package kernel_test
 //     run queue: no tick sets need_resched, and the round shows nothing
 //     about preemption. So the spinner first waits until the counter has
 //     advanced since the spinner started (it provably ran), and an attempt
-//     in which the counter is nevertheless not TASK_RUNNING when the spin
-//     starts is void and made again. That is the only retry, and it is
-//     the runtime's doing, not the mechanism's.
+//     in which the counter is nevertheless not TASK_RUNNING and queued on
+//     CPU 0 when the spin starts is void and made again. That is the only
+//     retry, and it is the runtime's doing, not the mechanism's.
+//   - What the counter does with the CPU is the runtime's business too.
+//     A counter queued as TASK_RUNNING may be on its way to that park,
+//     preempted by the tick in the runtime's code after the runtime asked
+//     it to stop. Given the CPU, it parks without counting, and the
+//     goroutine comes back only when some other thread's Go scheduler
+//     hands it over. A garbage collection delays that: stopping the world
+//     waits for the spinner too, which, with SIGURG blocked and no
+//     function call, stops only when its spin is over. So the counter may
+//     get no further for most of the spin, or all of it, however well the
+//     kernel preempts. A soak on four CPUs saw 78 ticks without a count;
+//     with runtime.GC() in a loop beside the round, a round that waited
+//     for a count failed so in 7 of 40 runs, and in each the spinner had
+//     been preempted on interrupt return once and the counter had left
+//     the CPU once, for a sleep it did not leave during the spin. The
+//     round therefore takes the counter to have had the CPU when it
+//     counted or when it left the CPU (its switch counts rose), which it
+//     cannot do without running: that is what preemption is to give it,
+//     and the switch out is the kernel's own record of it.
 //   - Enough timer ticks arrive during the spin. QEMU loses ticks when the
 //     host starves its threads (49 of 75 due were seen on a loaded host),
 //     so a spin of 400 ms may hold fewer than a time slice of ticks. The
@@ -31,6 +49,7 @@ package kernel_test
 //     is bounded by spinLimit, and running into the bound fails the test.
 
 import (
+	"fmt"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -74,6 +93,7 @@ type spinSpec struct {
 type spinRound struct {
 	pid      int32  // the spinner's
 	progress uint64 // counter increments during the spin
+	ran      bool   // the counter had CPU 0 during the spin: it counted, or it left the CPU
 	ticks    uint64 // ticks that found the spinner running during the spin
 	needed   uint64 // ticks the spin waited for
 	spun     time.Duration
@@ -81,6 +101,23 @@ type spinRound struct {
 	before   kernel.TaskStats // the spinner's statistics before the spin
 	inside   kernel.TaskStats // ... when the spin ended
 	after    kernel.TaskStats // ... after preempt_enable() (if disabled)
+	// The counter's task, for a failure's report: its statistics and
+	// whether it was queued, on which CPU, when the spin started and
+	// when it ended, and the fair scheduler's view of both at the end.
+	cBefore, cInside   kernel.TaskStats
+	cQueued0, cQueued1 bool
+	cCPU0, cCPU1       uint32
+	cState1            int32
+	fairMe, fairC      kernel.FairStats
+}
+
+// counterReport describes the counter's task during the round.
+func (r *spinRound) counterReport() string {
+	return fmt.Sprintf("counter at the spin's start: queued %v on cpu%d; at its end: state %d, queued %v on cpu%d; "+
+		"during it: %d wakeups, %d voluntary and %d involuntary switches, %d ticks; vruntime minus the spinner's %d ns (min_vruntime %d, spinner %d)",
+		r.cQueued0, r.cCPU0, r.cState1, r.cQueued1, r.cCPU1,
+		r.cInside.Wakeups-r.cBefore.Wakeups, r.cInside.Voluntary-r.cBefore.Voluntary, r.cInside.Involuntary-r.cBefore.Involuntary,
+		r.cInside.Ticks-r.cBefore.Ticks, int64(r.fairC.Vruntime-r.fairMe.Vruntime), r.fairMe.MinVruntime, r.fairMe.Vruntime)
 }
 
 // spinNextToCounter runs attempts until one has its preconditions (at
@@ -126,6 +163,9 @@ func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
 				kernel.PreemptDisable()
 			}
 			ok := spinTicks(&r, k.Task(), counting.Task(), &counter, spec)
+			if ok {
+				r.fairMe, r.fairC = kernel.FairStatsOf(k.Task()), kernel.FairStatsOf(counting.Task())
+			}
 			if spec.disabled {
 				kernel.PreemptEnable()
 			}
@@ -155,11 +195,12 @@ func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
 }
 
 // spinTicks is one round's spin, run by the spinner me. It first checks
-// precondition 2 (the counter is runnable) and reports false if it does
-// not hold. Then it busy-waits until it has spun spec.minTime and the
-// ticks needed have found it running, or, with spec.untilPreempted, until
-// it has been preempted on interrupt return and the counter has advanced;
-// at most spinLimit.
+// precondition 2 (the counter is runnable and queued on CPU 0) and
+// reports false if it does not hold. Then it busy-waits until it has spun
+// spec.minTime and the ticks needed have found it running, or, with
+// spec.untilPreempted, until it has been preempted on interrupt return
+// and the counter has had the CPU (it advanced or left the CPU); at most
+// spinLimit.
 //
 // From the check to the last value it records in r, spinTicks calls no Go
 // function: no system call, no blocking operation, no function prologue.
@@ -171,29 +212,37 @@ func spinNextToCounter(t *testing.T, spec spinSpec) spinRound {
 // read is a call to an assembly function without a prologue, so the
 // statistics and the counter are read anew on every turn.
 func spinTicks(r *spinRound, me, counterTask *kernel.Task, counter *atomic.Uint64, spec spinSpec) bool {
-	if counterTask.State != kernel.TASK_RUNNING {
+	if counterTask.State != kernel.TASK_RUNNING || !counterTask.Queued() || counterTask.ThreadInfo.CPU != 0 {
 		return false // parked by the Go runtime since it last counted
 	}
 	st := &me.Stats
+	cs := &counterTask.Stats
 	r.pid = me.Pid
 	r.before = *st
+	r.cBefore = counterTask.Stats
+	r.cQueued0, r.cCPU0 = counterTask.Queued(), counterTask.ThreadInfo.CPU
 	r.needed = uint64(max(me.Slice, 0)) + spec.extraTicks
 	hz := float64(kernel.TSCFrequency())
 	minTSC := uint64(spec.minTime.Seconds() * hz)
 	limit := uint64(spinLimit.Seconds() * hz)
 	c0 := counter.Load()
+	out0 := cs.Voluntary + cs.Involuntary
 	start := amd64.Rdtsc()
 	var d uint64
 	for {
 		d = amd64.Rdtsc() - start
 		if d >= limit ||
 			d >= minTSC && st.Ticks-r.before.Ticks >= r.needed ||
-			spec.untilPreempted && st.PreemptFromIRQ != r.before.PreemptFromIRQ && counter.Load() != c0 {
+			spec.untilPreempted && st.PreemptFromIRQ != r.before.PreemptFromIRQ &&
+				(counter.Load() != c0 || cs.Voluntary+cs.Involuntary != out0) {
 			break
 		}
 	}
 	r.progress = counter.Load() - c0
+	r.ran = r.progress != 0 || cs.Voluntary+cs.Involuntary != out0
 	r.inside = *st
+	r.cInside = counterTask.Stats
+	r.cQueued1, r.cCPU1, r.cState1 = counterTask.Queued(), counterTask.ThreadInfo.CPU, counterTask.State
 	r.resched = atomic.LoadUint64(&me.ThreadInfo.Flags)&kernel.TIF_NEED_RESCHED != 0
 	r.ticks = r.inside.Ticks - r.before.Ticks
 	r.spun = time.Duration(float64(d) / hz * 1e9)
