@@ -64,19 +64,17 @@ func handleFault(va uintptr, errcode uint64) FaultResult {
 			return FaultHandled
 		}
 		return FaultBadPTE
+	} else if e != nil && *e&pteProtNone != 0 {
+		// mprotect rewrites a range's entries with its vmas, under the
+		// lock: a kept PROT_NONE frame in a vma that allows access is
+		// a bug, and a fresh frame would lose the data it holds.
+		return FaultBadPTE
 	}
 	f := AllocFrame()
 	if f == 0 {
 		return FaultOOM
 	}
-	flags := nxBit
-	if v.prot&PROT_WRITE != 0 {
-		flags |= PTE_W
-	}
-	if v.prot&PROT_EXEC != 0 {
-		flags &^= PTE_NX
-	}
-	if !mapPage(page, f, flags) {
+	if !mapPage(page, f, pteFlags(v.prot)) {
 		FreeFrame(f)
 		return FaultOOM
 	}

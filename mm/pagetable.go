@@ -33,6 +33,12 @@ const (
 	PTE_NX  = 1 << 63
 
 	pteAddr = 0x000ffffffffff000
+
+	// pteProtNone marks a not-present entry that still owns its frame:
+	// a page of a PROT_NONE vma that had been touched (vma.go). Bit 9
+	// is one the CPU ignores (SDM Vol. 3A, table 4-20; with P clear it
+	// ignores them all).
+	pteProtNone = 1 << 9
 )
 
 // pt returns the table at physical address pa through the identity map.
@@ -96,11 +102,11 @@ func mapPage(va uintptr, pa uint64, flags uint64) bool {
 	return true
 }
 
-// unmapPage removes the mapping of va and returns the frame it named.
-// Callers hold space.lock.
+// unmapPage removes the mapping of va and returns the frame it named,
+// present or kept behind a PROT_NONE entry. Callers hold space.lock.
 func unmapPage(va uintptr) (uint64, bool) {
 	e := walk(va, false)
-	if e == nil || *e&PTE_P == 0 {
+	if e == nil || *e&(PTE_P|pteProtNone) == 0 {
 		return 0, false
 	}
 	pa := *e & pteAddr

@@ -9,6 +9,24 @@ import "gopreempt/arch/amd64"
 // hint addresses. So a mapping here is only a record (a vma); frames are
 // attached page by page when the page is first touched (fault.go), and
 // returned by munmap and MADV_DONTNEED. Reserving 1 GiB costs nothing.
+//
+// Two rules keep memory a program did not touch unchanged, as Linux does:
+//
+//   - The table of vmas is fixed (maxVMAs, this kernel's vm.max_map_count).
+//     A call that would need more entries than are free fails with ENOMEM
+//     before it changes anything: mprotect that must split a vma
+//     (Linux's mprotect_fixup and __split_vma), munmap that cuts a hole
+//     in one (do_vmi_align_munmap), mmap that finds the table full.
+//     Dropping a piece of a vma instead would leave its pages mapped in
+//     a range the table calls free, for the next mmap to be given.
+//   - mprotect(PROT_NONE) keeps the frames, as Linux's change_protection
+//     keeps them behind a PROT_NONE entry: the entry loses its present
+//     bit and gains pteProtNone (a bit the CPU ignores in a not-present
+//     entry, SDM Vol. 3A, 4.5), still naming the frame. An access faults,
+//     the vma says PROT_NONE, and the task gets SIGSEGV (SEGV_ACCERR); a
+//     later mprotect makes the entry present again with the old contents.
+//     Such a page still counts as resident; unmapPage, and so munmap and
+//     MADV_DONTNEED, release it as they release a present one.
 
 // The range handed out to the runtime (arch/amd64/pin.go, which tells a
 // goroutine's stack by it). The low bound keeps clear of the identity
@@ -80,6 +98,9 @@ func mapLocked(hint, length uintptr, prot uint32, fixed bool) (uintptr, int) {
 		if start < UserBase || start+length > UserTop || start+length < start {
 			return 0, -errINVAL
 		}
+		if countAfterUnmap(start, start+length) >= maxVMAs {
+			return 0, -errNOMEM // no room for the new vma: replace nothing
+		}
 		unmapRange(start, start+length)
 	case start >= UserBase && start+length <= UserTop && start+length > start && rangeFree(start, start+length):
 		// the hint is free: take it
@@ -103,9 +124,12 @@ func Unmap(start, length uintptr) int {
 		return -errINVAL
 	}
 	fl := space.lock.Lock()
-	unmapRange(start, start+pageRound(length))
+	ok := unmapRange(start, start+pageRound(length))
 	space.lock.Unlock(fl)
 	flushZombies()
+	if !ok {
+		return -errNOMEM // a hole in a vma, and the table is full
+	}
 	return 0
 }
 
@@ -131,25 +155,33 @@ func Discard(start, length uintptr) int {
 	return 0
 }
 
-// Protect implements mprotect.
+// Protect implements mprotect. When a page lost a permission, every CPU
+// flushes its TLB before the call returns: another CPU may hold the old,
+// more permissive translation (SDM Vol. 3A, 4.10.5).
 func Protect(start, length uintptr, prot uint32) int {
-	r := protect(start, length, prot)
+	r, shoot := protect(start, length, prot)
+	if shoot && TLBShootdown != nil {
+		TLBShootdown()
+	}
 	flushZombies()
 	return r
 }
 
-func protect(start, length uintptr, prot uint32) int {
+func protect(start, length uintptr, prot uint32) (r int, shoot bool) {
 	if start&(PageSize-1) != 0 {
-		return -errINVAL
+		return -errINVAL, false
 	}
 	if !rangeFits(start, length) {
-		return -errNOMEM // as Linux's mprotect: end <= start
+		return -errNOMEM, false // as Linux's mprotect: end <= start
 	}
 	end := start + pageRound(length)
 	fl := space.lock.Lock()
 	defer space.lock.Unlock(fl)
 	if !covered(start, end) {
-		return -errNOMEM
+		return -errNOMEM, false
+	}
+	if space.n+splitsAt(start)+splitsAt(end) > maxVMAs {
+		return -errNOMEM, false // the splits would not fit: change nothing
 	}
 	splitAt(start)
 	splitAt(end)
@@ -160,24 +192,35 @@ func protect(start, length uintptr, prot uint32) int {
 		}
 	}
 	for va := start; va < end && va >= start; va = nextTable(va) {
-		if e := walk(va, false); e != nil && *e&PTE_P != 0 {
-			if prot == PROT_NONE {
-				pa := *e & pteAddr
-				*e = 0
-				space.resident--
-				if zombies.n < len(zombies.f) {
-					zombies.f[zombies.n] = pa
-					zombies.n++
-				}
-			} else if prot&PROT_WRITE == 0 {
-				*e &^= PTE_W
-			} else {
-				*e |= PTE_W
-			}
-			amd64.Invlpg(va)
+		e := walk(va, false)
+		if e == nil || *e&(PTE_P|pteProtNone) == 0 {
+			continue
 		}
+		old := *e
+		if prot == PROT_NONE {
+			*e = old&pteAddr | pteProtNone
+		} else {
+			*e = old&pteAddr | pteFlags(prot) | PTE_P
+		}
+		if old&PTE_P != 0 && (*e&PTE_P == 0 || old&PTE_W != 0 && *e&PTE_W == 0 || old&PTE_NX == 0 && *e&PTE_NX != 0) {
+			shoot = true
+		}
+		amd64.Invlpg(va)
 	}
-	return 0
+	return 0, shoot
+}
+
+// pteFlags returns the entry bits, present bit aside, for a page of a vma
+// with protection prot (not PROT_NONE).
+func pteFlags(prot uint32) uint64 {
+	flags := nxBit
+	if prot&PROT_WRITE != 0 {
+		flags |= PTE_W
+	}
+	if prot&PROT_EXEC != 0 {
+		flags &^= PTE_NX
+	}
+	return flags
 }
 
 // Stats reports the vma count, resident pages and demand faults served
@@ -272,30 +315,74 @@ func insert(n vma) bool {
 	return true
 }
 
-// splitAt makes a vma boundary at a, if a falls inside one.
+// splitsAt is how many entries splitAt(a) adds to the table: 1 when a
+// falls strictly inside a vma, else 0.
+func splitsAt(a uintptr) int {
+	if v := find(a); v != nil && v.start != a {
+		return 1
+	}
+	return 0
+}
+
+// splitAt makes a vma boundary at a, if a falls inside one. The caller
+// has made sure the table has room (splitsAt): a split that cannot insert
+// its tail would drop [a, end) from the table while its pages stay mapped.
 func splitAt(a uintptr) {
 	v := find(a)
 	if v == nil || v.start == a {
 		return
 	}
 	tail := vma{a, v.end, v.prot}
-	v.end = a
-	insert(tail)
+	if !insert(tail) {
+		panic("mm: splitAt with the vma table full")
+	}
+	v.end = a // insert moved only the entries after v
 }
 
-func unmapRange(start, end uintptr) {
-	splitAt(start)
-	splitAt(end)
+// countAfterUnmap is how many vmas the table holds after
+// unmapRange(start, end): one more for a vma that the range cuts a hole
+// in, one fewer for each vma inside the range.
+func countAfterUnmap(start, end uintptr) int {
+	n := space.n
+	for i := 0; i < space.n; i++ {
+		switch v := &space.v[i]; {
+		case v.start < start && end < v.end:
+			n++
+		case start <= v.start && v.end <= end:
+			n--
+		}
+	}
+	return n
+}
+
+// unmapRange removes [start, end) from the address space. A vma that
+// straddles an end is trimmed, which needs no entry; only a hole cut in
+// the middle of one vma needs a new entry, and when the table is full
+// unmapRange returns false and changes nothing.
+func unmapRange(start, end uintptr) bool {
+	if countAfterUnmap(start, end) > maxVMAs {
+		return false
+	}
+	if v := find(start); v != nil && v.start < start && end < v.end {
+		splitAt(end) // the hole: [start, end) is now the head's tail
+	}
 	releaseFrames(start, end)
 	j := 0
 	for i := 0; i < space.n; i++ {
-		if v := space.v[i]; v.start >= start && v.end <= end {
-			continue
+		v := space.v[i]
+		switch {
+		case start <= v.start && v.end <= end:
+			continue // inside: gone
+		case v.start < start && start < v.end:
+			v.end = start // straddles start: keep the head
+		case v.start < end && end < v.end:
+			v.start = end // straddles end: keep the tail
 		}
-		space.v[j] = space.v[i]
+		space.v[j] = v
 		j++
 	}
 	space.n = j
+	return true
 }
 
 // releaseFrames unmaps every present page in [start, end). Only pages
