@@ -578,13 +578,25 @@ func (w *worker) account(c *call, a [6]uintptr, r uintptr) {
 			w.maps = append(w.maps, [2]uintptr{r, size})
 		}
 	case sysMunmap:
-		// Even a part unmapped gives the whole up at once: the runtime
-		// may map its own memory in the hole, and a later call on the
-		// whole range would reach it.
+		// A part unmapped (fixMapLen's short lengths start at the
+		// mapping's start) leaves the rest of the mapping ours, and only
+		// the rest is kept: the hole is no longer ours, and no later call
+		// may name it. The hole is not unmapped "again" with the whole
+		// range either, as it once was: between the kernel's munmap and
+		// that second one, another goroutine's mmap (another worker's, or
+		// the runtime's own) may have been placed in the hole, and the
+		// second munmap took that mapping away from under its owner. A
+		// worker that lost its mapping so kept the record, and once the
+		// runtime had mapped its memory there (persistentalloc), that
+		// worker's mprotect made the runtime's memory read-only: the
+		// runtime's SIGSEGV (SEGV_ACCERR) in stkbucket of a soak run.
 		for i, m := range w.maps {
 			if m[0] == a[0] {
-				syscall.Syscall(sysMunmap, m[0], m[1], 0)
-				w.maps = append(w.maps[:i], w.maps[i+1:]...)
+				if n := (a[1] + 4095) &^ 4095; n != 0 && n < m[1] {
+					w.maps[i] = [2]uintptr{m[0] + n, m[1] - n}
+				} else {
+					w.maps = append(w.maps[:i], w.maps[i+1:]...)
+				}
 				break
 			}
 		}
