@@ -15,6 +15,10 @@
 //     number returns ENOSYS;
 //   - nothing oopses (an oops ends the test binary) and nothing hangs (a
 //     watchdog names the call that has not returned in 20 s);
+//   - no mmap returns memory another goroutine holds a mapping of (the
+//     kernel placing a mapping over a live one, or a record the fuzzer
+//     kept of memory no longer its own, with which its later mprotect or
+//     munmap would reach the runtime's memory);
 //   - afterwards, with every descriptor and mapping the fuzzer made taken
 //     back and its directory removed, the kernel holds what it held
 //     before: the same descriptors, the same tmpfs frames and inodes, and

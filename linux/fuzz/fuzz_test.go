@@ -253,6 +253,21 @@ type worker struct {
 	mem     []byte // the private page, as a slice
 	current atomic.Pointer[string]
 	since   atomic.Int64
+	// unmapping is the start of the recorded mapping this worker's
+	// munmap is on, from before the call until it is accounted for:
+	// another worker's mmap may be given that memory meanwhile.
+	unmapping atomic.Uintptr
+}
+
+// owned is every worker's record of its mappings, for the check that no
+// mmap returns memory another worker holds: the kernel placing a mapping
+// over a live one, or a record the fuzzer kept of memory no longer its
+// own (which is how a worker once changed the runtime's memory: see the
+// munmap case of account). The owner changes its maps under the lock;
+// the others read them under it.
+var owned struct {
+	sync.Mutex
+	workers []*worker
 }
 
 func (w *worker) pick(n int) int { return w.rng.IntN(n) }
@@ -557,7 +572,9 @@ func (w *worker) draw(c *call) [6]uintptr {
 }
 
 // account records what a successful call made or took away.
-func (w *worker) account(c *call, a [6]uintptr, r uintptr) {
+func (w *worker) account(c *call, a [6]uintptr, r uintptr, fail func(string)) {
+	owned.Lock()
+	defer owned.Unlock()
 	switch c.nr {
 	case sysOpenat, sysDup, sysEventfd2, sysEpollCreate1:
 		w.fds = append(w.fds, int(r))
@@ -575,6 +592,7 @@ func (w *worker) account(c *call, a [6]uintptr, r uintptr) {
 		w.untrack(int(a[0]))
 	case sysMmap:
 		if size := (a[1] + 4095) &^ 4095; size != 0 {
+			w.checkNotOwned(r, size, fail)
 			w.maps = append(w.maps, [2]uintptr{r, size})
 		}
 	case sysMunmap:
@@ -611,6 +629,23 @@ func (w *worker) account(c *call, a [6]uintptr, r uintptr) {
 	}
 }
 
+// checkNotOwned reports [r, r+size), a new mapping of w's, when another
+// worker holds any of it, except a mapping whose munmap is in flight.
+// Under owned's lock.
+func (w *worker) checkNotOwned(r, size uintptr, fail func(string)) {
+	for _, o := range owned.workers {
+		if o == w {
+			continue
+		}
+		for _, m := range o.maps {
+			if r < m[0]+m[1] && m[0] < r+size && o.unmapping.Load() != m[0] {
+				fail(fmt.Sprintf("goroutine %d: mmap returned [%#x, %#x), which overlaps goroutine %d's mapping [%#x, %#x)",
+					w.id, r, r+size, o.id, m[0], m[0]+m[1]))
+			}
+		}
+	}
+}
+
 func (w *worker) untrack(fd int) {
 	for i, f := range w.fds {
 		if f == fd {
@@ -622,6 +657,8 @@ func (w *worker) untrack(fd int) {
 
 // release closes and unmaps what the worker still holds.
 func (w *worker) release() {
+	owned.Lock()
+	defer owned.Unlock()
 	for _, fd := range w.fds {
 		syscall.Close(fd)
 	}
@@ -650,6 +687,9 @@ func (w *worker) run(n int, fail func(string)) {
 		d := describe(c.name, c.nr, a)
 		w.current.Store(&d)
 		w.since.Store(time.Now().UnixNano())
+		if c.nr == sysMunmap {
+			w.unmapping.Store(a[0])
+		}
 		r, _, e := syscall.Syscall6(c.nr, a[0], a[1], a[2], a[3], a[4], a[5])
 		w.since.Store(0)
 		switch {
@@ -658,8 +698,9 @@ func (w *worker) run(n int, fail func(string)) {
 		case c.name == "unknown" && e != syscall.ENOSYS:
 			fail(fmt.Sprintf("%s returned %#x, %v: want ENOSYS", d, r, e))
 		case e == 0:
-			w.account(c, a, r)
+			w.account(c, a, r, fail)
 		}
+		w.unmapping.Store(0)
 	}
 }
 
@@ -744,6 +785,14 @@ func fuzz(t *testing.T, seed uint64, n, workers int) time.Duration {
 	for i := range ws {
 		ws[i] = newWorker(i, seed+uint64(i))
 	}
+	owned.Lock()
+	owned.workers = ws
+	owned.Unlock()
+	defer func() {
+		owned.Lock()
+		owned.workers = nil
+		owned.Unlock()
+	}()
 	var mu sync.Mutex
 	var failures []string
 	fail := func(s string) {

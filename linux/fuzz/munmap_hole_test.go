@@ -42,7 +42,7 @@ func TestPartialMunmapLeavesTheHole(t *testing.T) {
 		t.Fatalf("mmap with the free hint %#x returned %#x", x, other)
 	}
 	defer syscall.Syscall(sysMunmap, other, 4096, 0)
-	w.account(munmap, a, 0)
+	w.account(munmap, a, 0, func(s string) { t.Error(s) })
 
 	if _, _, e := syscall.Syscall(sysMprotect, other, 4096, syscall.PROT_READ|syscall.PROT_WRITE); e != 0 {
 		t.Errorf("the mapping placed in the hole at %#x is gone after the worker recorded its munmap: mprotect: %v", other, e)
