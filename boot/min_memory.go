@@ -33,8 +33,10 @@ import (
 //     of the image, or the boot stops with the message.
 //
 // Below the end of the image's text nothing of the kernel can run at
-// all; the loader does not check, and the run ends as a hang or a
-// reset (qemurun: timeout or "stopped without reporting").
+// all; the loader does not check, and the run ends as a hang, a reset
+// (qemurun: timeout or "stopped without reporting") or, when the entry
+// code itself lies past the end of RAM, QEMU aborting in its translator
+// (qemurun: "killed by SIGABRT").
 
 // bootHeadroom is what the boot and the Go runtime's start take above
 // the image. Measured with a small program: it started with 1.6 MiB
