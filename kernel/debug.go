@@ -103,10 +103,35 @@ func reportBugWith(k BugKind, detail string, extra Msg) {
 		extra.Emit()
 	}
 	DumpStack()
+	bugEnd()
+}
+
+// bugEnd ends a BUG report: a test that provoked it on purpose
+// (ExpectBugs) goes on; otherwise the machine goes on or ends as panic=
+// says (EndBug).
+func bugEnd() {
 	if bugsExpected.Load() > 0 {
-		return // a test provoked this on purpose
+		return
 	}
 	PanicEnd(EndBug)
+}
+
+// reportCallerBug is ReportBug for a report about the task-context code
+// that entered the kernel with frame f: its interrupt state, its frames
+// (ReportBug's would be the handler's, with interrupts on, ending at the
+// entry). why follows the task line.
+func reportCallerBug(k BugKind, f *amd64.TrapFrame, why string) {
+	bugCounts[k].Add(1)
+	defer oopsEnd(oopsBegin())
+	t := Current()
+	Pr(KERN_ERR).S("BUG: ").S(bugNames[k]).Emit()
+	Pr(KERN_ERR).S("  task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
+		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
+		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
+		S(" irqs_disabled=").S(boolStr(!f.InterruptsWereEnabled())).S(" in the caller").Emit()
+	Pr(KERN_ERR).S("  ").S(why).S(" from RIP ").X16(f.RIP).S(" RSP ").X16(f.RSP).Emit()
+	frameBacktrace(f)
+	bugEnd()
 }
 
 func boolStr(b bool) string {

@@ -102,23 +102,6 @@ func checkSleeperIRQsOff(f *amd64.TrapFrame) {
 	if *(*int32)(addr.Ptr(m + amd64.MLocks)) != 0 {
 		return // pinned: an irqs-off section (amd64.IrqSave) or preempt_disable()
 	}
-	// The report is the caller's: its state, its frames. (reportBugWith
-	// would show this handler's interrupts, on, and stop at the entry.)
-	bugCounts[BugTaskIRQsOff].Add(1)
-	t := Current()
-	Pr(KERN_ERR).S("BUG: ").S(bugNames[BugTaskIRQsOff]).Emit()
-	Pr(KERN_ERR).S("  task: ").B(t.Name[:nameLen(t)]).S(" pid ").I(int64(t.Pid)).
-		S(" cpu ").U(uint64(t.ThreadInfo.CPU)).
-		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
-		S(" irqs_disabled=1 in the caller, whose m holds no pin").Emit()
-	Pr(KERN_ERR).S("  futex wait from RIP ").X16(f.RIP).S(" RSP ").X16(f.RSP).
-		S("; the thread gets its interrupts back").Emit()
-	Pr(KERN_EMERG).S("Backtrace:").Emit()
-	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
-	backtrace(uintptr(f.RBP), 32)
-	f.RFLAGS |= amd64.FlagIF
-	if bugsExpected.Load() > 0 {
-		return // a test provoked this on purpose
-	}
-	PanicEnd(EndBug)
+	reportCallerBug(BugTaskIRQsOff, f, "its m holds no pin; futex wait")
+	f.RFLAGS |= amd64.FlagIF // the thread gets its interrupts back: reported once
 }

@@ -148,6 +148,15 @@ func backtrace(bp uintptr, max int) {
 	}
 }
 
+// frameBacktrace prints the backtrace of the code that frame f
+// interrupted or that called in with it: its RIP, then its frame-pointer
+// chain.
+func frameBacktrace(f *amd64.TrapFrame) {
+	Pr(KERN_EMERG).S("Backtrace:").Emit()
+	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
+	backtrace(uintptr(f.RBP), 32)
+}
+
 // DumpStack prints a backtrace of the caller (Linux's dump_stack).
 func DumpStack() {
 	Pr(KERN_EMERG).S("Backtrace:").Emit()

@@ -68,9 +68,7 @@ func syscallFromKernel(f *amd64.TrapFrame) {
 		S(" preempt_count=").X(uint64(t.ThreadInfo.PreemptCount)).
 		S(" irqs_disabled=").S(boolStr(!f.InterruptsWereEnabled())).Emit()
 	Pr(KERN_EMERG).S("  calling context: ").S(kernelContextName(t, f)).Emit()
-	Pr(KERN_EMERG).S("Backtrace:").Emit()
-	Pr(KERN_EMERG).S("  [<0x").X16(f.RIP).S(">]").Emit()
-	backtrace(uintptr(f.RBP), 32)
+	frameBacktrace(f)
 	PanicEnd(EndBugUnresumable)
 }
 
