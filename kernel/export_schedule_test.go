@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"gopreempt/arch/amd64"
-	"gopreempt/internal/addr"
 	"gopreempt/percpu"
 )
 
@@ -49,7 +48,7 @@ func ChildStartFlags(flags uint64) (rflags, r11 uint64) {
 	if t == nil {
 		panic("ChildStartFlags: no memory for a task")
 	}
-	f := (*amd64.TrapFrame)(addr.Ptr(t.KStackHi&^15 - amd64.TrapFrameSize))
+	f := amd64.TopFrame(t.KStackHi)
 	rflags, r11 = f.RFLAGS, f.R11
 	releaseTask(t)
 	return rflags, r11

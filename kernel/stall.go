@@ -375,7 +375,7 @@ func showTask(t *Task) {
 			S(" ms switches ").U(t.Stats.Voluntary).S("/").U(t.Stats.Involuntary)
 	}
 	if t.kind != taskIdle && t.State != TASK_DEAD {
-		f := (*amd64.TrapFrame)(ptrOf((t.KStackHi &^ 15) - amd64.TrapFrameSize))
+		f := amd64.TopFrame(t.KStackHi)
 		if f.Vector == amd64.VecSyscall {
 			m = m.S(" last entry: syscall ").U(f.RAX).S(" rdi ").X(f.RDI).S(" rip ").X(f.RIP)
 		} else {

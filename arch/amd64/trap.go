@@ -1,6 +1,10 @@
 package amd64
 
-import "gopreempt/internal/addr"
+import (
+	"unsafe"
+
+	"gopreempt/internal/addr"
+)
 
 // The Go side of the entry code. trap and forkTail are called from
 // entry_amd64.s on the task's kernel stack, in kernel context, and hand
@@ -34,14 +38,21 @@ func forkReturnAddr() uintptr
 // syscallEntryAddr returns the address of syscallEntry, for IA32_LSTAR.
 func syscallEntryAddr() uintptr
 
+// TopFrame is the frame at the top of a kernel stack whose top is hi:
+// where the system-call and interrupt entries from task context build it
+// (16-byte aligned, as FXRSTOR needs), and where NewTaskStack puts a new
+// task's first. Any context.
+func TopFrame(hi uintptr) *TrapFrame {
+	return (*TrapFrame)(addr.Ptr(hi&^15 - TrapFrameSize))
+}
+
 // NewTaskStack prepares a kernel stack [lo, hi) so that the first SwitchTo
 // to it "returns" into forkReturn, which unwinds the returned TrapFrame
 // (zeroed, to be filled by the caller) into the task's first instruction.
 // It returns the frame and the initial KSP.
 func NewTaskStack(hi uintptr) (f *TrapFrame, ksp uintptr) {
-	top := hi &^ 15
-	fp := top - TrapFrameSize // 16-byte aligned, as FXRSTOR needs
-	f = (*TrapFrame)(addr.Ptr(fp))
+	f = TopFrame(hi)
+	fp := uintptr(unsafe.Pointer(f))
 	b := (*[TrapFrameSize / 8]uint64)(addr.Ptr(fp))
 	for i := range b {
 		b[i] = 0
